@@ -1,0 +1,9 @@
+"""Every `/api/v1` router, mounted once behind bearer-token authentication."""
+
+from fastapi import APIRouter, Depends
+
+from app.auth.dependencies import current_actor
+from app.strategies.router import router as strategies_router
+
+api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(current_actor)])
+api_router.include_router(strategies_router)

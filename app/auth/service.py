@@ -1,0 +1,128 @@
+"""Issuing, checking and revoking API tokens, and the one rule for who may write where."""
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from app.auth.models import ApiToken, Role
+from app.core.base import utcnow
+from app.core.db import read_session, writer
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+
+TOKEN_PREFIX = "tpt_"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is calling: the token's id and name, its role and the strands a lead may write."""
+
+    token_id: int
+    name: str
+    role: Role
+    strands: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    *,
+    session: Session,
+    name: str,
+    role: Role,
+    strands: Sequence[str] = (),
+    expires_at: datetime | None = None,
+    known_strands: Iterable[str] | None = None,
+) -> tuple[ApiToken, str]:
+    """Make a token; the clear text is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise Invalid("a token needs a name of 1 to 100 characters", field="name")
+    if role is Role.lead and not strands:
+        raise Invalid("a lead token must name at least one strand", field="strands")
+    if role is not Role.lead and strands:
+        raise Invalid("only lead tokens are scoped to strands", field="strands")
+    if known_strands is not None:
+        unknown = sorted(set(strands) - set(known_strands))
+        if unknown:
+            raise Invalid(f"unknown strand: {', '.join(unknown)}", field="strands")
+    if session.exec(select(ApiToken).where(ApiToken.name == name)).first():
+        raise Conflict(f"a token named {name!r} already exists")
+    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name,
+        role=role,
+        strands=sorted(set(strands)),
+        token_digest=digest(clear),
+        expires_at=expires_at,
+    )
+    session.add(token)
+    session.flush()
+    return token, clear
+
+
+def list_tokens(*, session: Session) -> list[ApiToken]:
+    return list(session.exec(select(ApiToken).order_by(ApiToken.id)))
+
+
+def revoke_token(*, session: Session, name: str) -> ApiToken:
+    token = session.exec(select(ApiToken).where(ApiToken.name == name)).first()
+    if token is None:
+        raise NotFound(f"no token named {name!r}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+    return token
+
+
+def authenticate(*, engine: Engine, clear: str | None, touch_after: int) -> Actor:
+    """The actor behind a bearer token; unknown, revoked and expired tokens are all 401.
+
+    It reads on a connection of its own, before the request's transaction begins, so that a
+    write request does not hold SQLite's write lock while it records when the token was used.
+    """
+    if not clear:
+        raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
+    with read_session(engine) as session:
+        token = session.exec(select(ApiToken).where(ApiToken.token_digest == digest(clear))).first()
+    now = utcnow()
+    if token is None or token.revoked_at is not None:
+        raise Unauthorized("the token is not valid")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise Unauthorized("the token has expired")
+    if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=touch_after):
+        # Written on its own, briefly, so that reads stay reads and a busy request never waits.
+        with writer(engine).begin() as connection:
+            connection.execute(
+                sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+            )
+    assert token.id is not None
+    return Actor(token.id, token.name, token.role, frozenset(token.strands))
+
+
+def ensure_can_write(actor: Actor, strand_slug: str | None = None) -> None:
+    """The one rule for writes: admins anywhere, leads only in their strands, viewers never."""
+    if actor.role is Role.admin:
+        return
+    if actor.role is Role.viewer:
+        raise Forbidden("a viewer token can only read")
+    if strand_slug is None:
+        raise Forbidden("only an admin can do this")
+    if strand_slug not in actor.strands:
+        raise Forbidden(f"this token cannot change the strand {strand_slug!r}")
+
+
+def ensure_admin(actor: Actor) -> None:
+    if actor.role is not Role.admin:
+        raise Forbidden("only an admin can do this")

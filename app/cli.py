@@ -1,0 +1,154 @@
+"""The `tracker` command: migrations, seed data and API tokens."""
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from alembic import command
+from alembic.config import Config
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import select
+
+from app.auth import service as auth
+from app.auth.models import ApiToken, Role
+from app.core.base import utcnow
+from app.core.config import get_settings
+from app.core.db import make_engine, write_session
+from app.core.errors import DomainError
+from app.seed import service as seed_service
+from app.strategies.models import Strand
+
+app = typer.Typer(help="4P delivery-plan tracker.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+console = Console(stderr=True)
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCAL_ADMIN = "local-admin"
+
+
+def _engine():
+    settings = get_settings()
+    return make_engine(settings.database_url, settings)
+
+
+def _fail(error: DomainError) -> None:
+    console.print(f"[red]error:[/red] {error.detail}")
+    raise typer.Exit(code=1)
+
+
+def alembic_config() -> Config:
+    ini = Path.cwd() / "alembic.ini"
+    if not ini.exists():
+        ini = ROOT / "alembic.ini"
+    config = Config(str(ini))
+    config.attributes["configure_logger"] = False
+    return config
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (`alembic upgrade head`)."""
+    command.upgrade(alembic_config(), "head")
+    console.print("database schema is up to date")
+
+
+@app.command()
+def seed() -> None:
+    """Load the strategy in seed/ (running it again changes nothing)."""
+    with write_session(_engine()) as session:
+        report = seed_service.load_strategy(session=session)
+        session.commit()
+    console.print(
+        f"{report.strategy}: {len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged"
+    )
+
+
+@app.command()
+def setup() -> None:
+    """Migrate, seed an empty database, and make a local admin token the first time."""
+    migrate()
+    engine = _engine()
+    with write_session(engine) as session:
+        if seed_service.is_empty(session=session):
+            report = seed_service.load_strategy(session=session)
+            console.print(f"seeded {report.strategy}")
+        has_admin = session.exec(
+            select(ApiToken.id).where(ApiToken.role == Role.admin, ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        ).first()
+        clear = None
+        if has_admin is None:
+            _, clear = auth.create_token(session=session, name=LOCAL_ADMIN, role=Role.admin)
+        session.commit()
+    if clear:
+        console.print("An admin token was made for you; it is shown only this once:")
+        print(clear, flush=True)
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option("--name", help="Who or what the token is for.")],
+    role: Annotated[Role, typer.Option("--role")],
+    strand: Annotated[
+        list[str] | None, typer.Option("--strand", help="A strand slug a lead may write.")
+    ] = None,
+    expires_in_days: Annotated[
+        int | None, typer.Option("--expires-in-days", min=1, help="Expire after this many days.")
+    ] = None,
+) -> None:
+    """Create a token; it is printed alone on the last line and never shown again."""
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+    with write_session(_engine()) as session:
+        known = set(session.exec(select(Strand.slug)))
+        try:
+            token, clear = auth.create_token(
+                session=session,
+                name=name,
+                role=role,
+                strands=strand or [],
+                expires_at=expires_at,
+                known_strands=known,
+            )
+        except DomainError as error:
+            _fail(error)
+        session.commit()
+    console.print(f"token {token.name!r} ({token.role.value}) created; keep it safe:")
+    print(clear, flush=True)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never their values)."""
+    with write_session(_engine()) as session:
+        tokens = auth.list_tokens(session=session)
+    table = Table("name", "role", "strands", "created", "last used", "expires", "revoked")
+    for t in tokens:
+        table.add_row(
+            t.name,
+            t.role.value,
+            ", ".join(t.strands),
+            f"{t.created_at:%Y-%m-%d %H:%M}",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "",
+            f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "",
+            f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+        )
+    Console().print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
+    """Revoke a token: it is refused from the next request on."""
+    with write_session(_engine()) as session:
+        try:
+            auth.revoke_token(session=session, name=name)
+        except DomainError as error:
+            _fail(error)
+        session.commit()
+    console.print(f"token {name!r} revoked")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,37 @@
+"""ETags and If-Match, so that two people never overwrite each other's edits silently."""
+
+from typing import Annotated
+
+from fastapi import Header, Response
+
+from app.core.errors import PreconditionFailed, PreconditionRequired
+
+
+def etag(kind: str, id_: int | None, version: int) -> str:
+    return f'"{kind}-{id_}-v{version}"'
+
+
+def set_etag(response: Response, value: str) -> None:
+    response.headers["ETag"] = value
+
+
+def _tags(header: str) -> set[str]:
+    return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
+
+
+def check_if_match(if_match: str | None, current: str, *, what: str) -> None:
+    """428 when the client sent no If-Match, 412 when what it saw is no longer current."""
+    if not if_match:
+        raise PreconditionRequired(
+            f"send If-Match with the ETag of the {what} you are changing (GET it first)"
+        )
+    tags = _tags(if_match)
+    if "*" in tags or current in tags:
+        return
+    raise PreconditionFailed(
+        f"the {what} has changed since you read it: GET it again, then re-apply your change",
+        extra={"current_etag": current},
+    )
+
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read.")]

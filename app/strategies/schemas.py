@@ -1,0 +1,93 @@
+from datetime import date, datetime
+
+from pydantic import Field, model_validator
+
+from app.core.schemas import InputModel, LongText, Name, OutputModel, PersonName, Slug, text
+
+
+class StrategyCreate(InputModel):
+    name: Name
+    starts_on: date
+    ends_on: date
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> "StrategyCreate":
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        return self
+
+
+class StrategyUpdate(InputModel):
+    name: Name | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class StrategyRead(OutputModel):
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+Aims = list[text(2_000, 1)]
+
+
+class StrandCreate(InputModel):
+    strategy_id: int
+    name: Name
+    slug: Slug | None = None
+    lead: PersonName = ""
+    purpose: LongText = ""
+    strategic_aims: Aims = Field(default_factory=list, max_length=50)
+    partnership_forums: Aims = Field(default_factory=list, max_length=50)
+    position: int | None = Field(default=None, ge=0, le=1000)
+
+
+class StrandUpdate(InputModel):
+    name: Name | None = None
+    lead: PersonName | None = None
+    purpose: LongText | None = None
+    strategic_aims: Aims | None = Field(default=None, max_length=50)
+    partnership_forums: Aims | None = Field(default=None, max_length=50)
+    position: int | None = Field(default=None, ge=0, le=1000)
+
+
+class PlanCreate(InputModel):
+    strand_id: int
+    name: Name
+    tactical_lead: PersonName = ""
+    operational_lead: PersonName = ""
+
+
+class PlanUpdate(InputModel):
+    name: Name | None = None
+    tactical_lead: PersonName | None = None
+    operational_lead: PersonName | None = None
+
+
+class PlanRead(OutputModel):
+    id: int
+    strand_id: int
+    name: str
+    position: int
+    tactical_lead: str
+    operational_lead: str
+    version: int
+
+
+class StrandRead(OutputModel):
+    id: int
+    strategy_id: int
+    slug: str
+    name: str
+    position: int
+    lead: str
+    purpose: str
+    strategic_aims: list[str]
+    partnership_forums: list[str]
+    version: int
+    plans: list[PlanRead] = Field(default_factory=list)

@@ -1,0 +1,109 @@
+"""Test set-up: a database migrated once per run, emptied before each test, and API clients.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL points at one.
+"""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+import app.models
+from app.auth import service as auth
+from app.auth.models import Role
+from app.core.config import Settings
+from app.core.db import make_engine, write_session
+from app.main import create_app
+from tests.dbutil import postgres_url, reset_postgres, upgrade
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = postgres_url()
+    if url:
+        reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, token_touch_seconds=0)
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url, settings)
+    yield engine
+    engine.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request: pytest.FixtureRequest) -> None:
+    """Every test that touches the database starts from empty tables."""
+    if "engine" in request.fixturenames or "client" in request.fixturenames:
+        _empty(request.getfixturevalue("engine"))
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> FastAPI:
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def client(app: FastAPI, engine: Engine) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+TokenMaker = Callable[..., str]
+
+
+@pytest.fixture
+def make_token(engine: Engine) -> TokenMaker:
+    """Make a token straight through the service; returns its clear text."""
+    counter = iter(range(1, 10_000))
+
+    def _make(role: str = "admin", strands: tuple[str, ...] = (), name: str | None = None) -> str:
+        with write_session(engine) as session:
+            _, clear = auth.create_token(
+                session=session,
+                name=name or f"{role}-{next(counter)}",
+                role=Role(role),
+                strands=strands,
+            )
+            session.commit()
+        return clear
+
+    return _make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin(make_token: TokenMaker) -> dict[str, str]:
+    return bearer(make_token("admin", name="admin"))
+
+
+@pytest.fixture
+def viewer(make_token: TokenMaker) -> dict[str, str]:
+    return bearer(make_token("viewer", name="viewer"))

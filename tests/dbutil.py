@@ -1,0 +1,47 @@
+"""Database helpers for the tests: which database, how to empty it, how to migrate it."""
+
+import os
+
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy.engine import make_url
+
+from app.cli import alembic_config
+from app.core.db import normalise_url
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return normalise_url(url) if url else None
+
+
+def database_kind() -> str:
+    return "postgresql" if postgres_url() else "sqlite"
+
+
+def reset_postgres(url: str) -> None:
+    """Drop everything in the scratch database so each run starts from nothing."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the database a URL names, if it does not exist yet."""
+    target = make_url(url)
+    engine = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        ).first()
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    engine.dispose()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    config = alembic_config()
+    config.attributes["database_url"] = url
+    command.upgrade(config, revision)

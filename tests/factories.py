@@ -1,0 +1,39 @@
+"""Making test data through the API, as a client would."""
+
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+STRATEGY = {
+    "name": "Crime Prevention Strategy 2018-21",
+    "starts_on": "2018-04-01",
+    "ends_on": "2021-03-31",
+}
+
+
+def created(response: Any) -> dict[str, Any]:
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def strategy(client: TestClient, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
+    return created(client.post("/api/v1/strategies", json={**STRATEGY, **fields}, headers=headers))
+
+
+def strand(
+    client: TestClient, headers: dict[str, str], strategy_id: int, name: str, **fields: Any
+) -> dict[str, Any]:
+    body = {"strategy_id": strategy_id, "name": name, **fields}
+    return created(client.post("/api/v1/strands", json=body, headers=headers))
+
+
+def plan(
+    client: TestClient, headers: dict[str, str], strand_id: int, name: str, **fields: Any
+) -> dict[str, Any]:
+    body = {"strand_id": strand_id, "name": name, **fields}
+    return created(client.post("/api/v1/plans", json=body, headers=headers))
+
+
+def iso(day: date) -> str:
+    return day.isoformat()
