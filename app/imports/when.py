@@ -87,10 +87,10 @@ def parse_when(text: str | None) -> When:
 
 def _from_excel_serial(serial: float) -> date | None:
     """The date of an Excel (1900 system) serial number, or None when it is not one."""
-    if not math.isfinite(serial) or serial < 1:
+    if isinstance(serial, float) and not math.isfinite(serial):
         return None
     days = int(serial)
-    if days == 60:  # 29 Feb 1900, which Excel counts but never existed
+    if days < 1 or days == 60:  # day 60 is 29 Feb 1900, which Excel counts but never had
         return None
     epoch = _EXCEL_EPOCH if days > 60 else _EXCEL_EPOCH + timedelta(days=1)
     try:
@@ -108,7 +108,7 @@ def parse_when_cell(value: object) -> When:
     if isinstance(value, bool):
         return _NOTHING
     if isinstance(value, int | float):
-        return When(due_date=_from_excel_serial(float(value)), complete=False)
+        return When(due_date=_from_excel_serial(value), complete=False)
     if isinstance(value, str):
         return parse_when(value)
     return _NOTHING
