@@ -9,6 +9,7 @@ from app.api import api_router
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, writer
 from app.core.errors import install_error_handlers, problem
+from app.core.idempotency import IdempotencyMiddleware
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine or make_engine(settings.database_url, settings)
     app.state.write_engine = writer(app.state.engine)
     install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
     app.include_router(api_router)
 
     @app.get("/healthz", tags=["operations"])

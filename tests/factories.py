@@ -35,5 +35,26 @@ def plan(
     return created(client.post("/api/v1/plans", json=body, headers=headers))
 
 
-def iso(day: date) -> str:
-    return day.isoformat()
+def task(
+    client: TestClient, headers: dict[str, str], plan_id: int, title: str = "A task", **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "plan_id": plan_id,
+        "pillar": "prevent",
+        "title": title,
+        "added_on": "2020-04-01",
+        **fields,
+    }
+    return created(client.post("/api/v1/tasks", json=body, headers=headers))
+
+
+def status(
+    client: TestClient,
+    headers: dict[str, str],
+    task_id: int,
+    status: str,
+    on: date | str,
+    note: str = "",
+) -> dict[str, Any]:
+    body = {"status": status, "effective_date": str(on), "note": note}
+    return created(client.post(f"/api/v1/tasks/{task_id}/status", json=body, headers=headers))

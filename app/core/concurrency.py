@@ -1,6 +1,7 @@
 """ETags and If-Match, so that two people never overwrite each other's edits silently."""
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Header, Response
 
@@ -19,18 +20,31 @@ def _tags(header: str) -> set[str]:
     return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
 
 
-def check_if_match(if_match: str | None, current: str, *, what: str) -> None:
-    """428 when the client sent no If-Match, 412 when what it saw is no longer current."""
+def check_if_match(
+    if_match: str | None,
+    current_etag: str,
+    *,
+    what: str,
+    current: Callable[[], dict[str, Any]] | None = None,
+) -> None:
+    """428 when the client sent no If-Match, 412 when what it saw is no longer current.
+
+    A 412 carries the current ETag and, when `current` is given, the record as it now stands,
+    so that the client can see what changed before it tries again.
+    """
     if not if_match:
         raise PreconditionRequired(
             f"send If-Match with the ETag of the {what} you are changing (GET it first)"
         )
     tags = _tags(if_match)
-    if "*" in tags or current in tags:
+    if "*" in tags or current_etag in tags:
         return
+    extra: dict[str, Any] = {"current_etag": current_etag}
+    if current is not None:
+        extra["current"] = current()
     raise PreconditionFailed(
         f"the {what} has changed since you read it: GET it again, then re-apply your change",
-        extra={"current_etag": current},
+        extra=extra,
     )
 
 

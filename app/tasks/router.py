@@ -1,0 +1,119 @@
+"""Tasks of the 4P delivery plans and their status events."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.auth.dependencies import ActorDep
+from app.core.concurrency import IfMatch, set_etag
+from app.core.db import SessionDep
+from app.core.pagination import Page, PageDep
+from app.tasks import service
+from app.tasks.models import Pillar, Status
+from app.tasks.schemas import (
+    StatusBatch,
+    StatusBatchRead,
+    StatusChange,
+    StatusEventRead,
+    TaskCreate,
+    TaskRead,
+    TaskSort,
+    TaskUpdate,
+)
+
+router = APIRouter(tags=["tasks"])
+
+
+@router.post("/tasks", status_code=status.HTTP_201_CREATED)
+def create_task(
+    data: TaskCreate, session: SessionDep, actor: ActorDep, response: Response
+) -> TaskRead:
+    """Add a task to a delivery plan; its first status event is effective on `added_on`."""
+    task = service.create_task(session=session, actor=actor, data=data)
+    set_etag(response, service.task_etag(task))
+    return service.read_one(session=session, task=task)
+
+
+@router.get("/tasks")
+def list_tasks(
+    session: SessionDep,
+    page: PageDep,
+    strand: Annotated[str | None, Query(max_length=80, description="A strand's slug.")] = None,
+    strategy_id: int | None = None,
+    plan_id: int | None = None,
+    pillar: Pillar | None = None,
+    status: Status | None = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    overdue: Annotated[
+        bool | None, Query(description="Due date passed, not complete or withdrawn.")
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in title, how or owner.")
+    ] = None,
+    sort: TaskSort = TaskSort.plan_order,
+) -> Page[TaskRead]:
+    """Tasks, filtered, sorted and paged."""
+    filters = service.TaskFilters(
+        strand=strand,
+        strategy_id=strategy_id,
+        plan_id=plan_id,
+        pillar=pillar,
+        status=status,
+        owner=owner,
+        overdue=overdue,
+        q=q,
+    )
+    items, total = service.list_tasks(session=session, filters=filters, page=page, sort=sort)
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/tasks/status-batch", status_code=status.HTTP_201_CREATED)
+def record_status_batch(
+    batch: StatusBatch, session: SessionDep, actor: ActorDep
+) -> StatusBatchRead:
+    """Record many status events at once: all of them, or none when any is refused."""
+    events = service.record_batch(session=session, actor=actor, batch=batch)
+    return StatusBatchRead(events=[StatusEventRead.model_validate(e) for e in events])
+
+
+@router.get("/tasks/{task_id}")
+def get_task(task_id: int, session: SessionDep, response: Response) -> TaskRead:
+    """One task; its ETag goes in If-Match when you PATCH it."""
+    task = service.get_task(session=session, task_id=task_id)
+    set_etag(response, service.task_etag(task))
+    return service.read_one(session=session, task=task)
+
+
+@router.patch("/tasks/{task_id}")
+def update_task(
+    task_id: int,
+    data: TaskUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TaskRead:
+    """Edit a task's fields other than status (If-Match required)."""
+    task = service.get_task(session=session, task_id=task_id, for_update=True)
+    task = service.update_task(
+        session=session, actor=actor, task=task, data=data, if_match=if_match
+    )
+    set_etag(response, service.task_etag(task))
+    return service.read_one(session=session, task=task)
+
+
+@router.post("/tasks/{task_id}/status", status_code=status.HTTP_201_CREATED)
+def record_status(
+    task_id: int, change: StatusChange, session: SessionDep, actor: ActorDep
+) -> StatusEventRead:
+    """Record a change of status, effective on a date (today by default)."""
+    task = service.get_task(session=session, task_id=task_id, for_update=True)
+    event = service.record_status(session=session, actor=actor, task=task, change=change)
+    return StatusEventRead.model_validate(event)
+
+
+@router.get("/tasks/{task_id}/history")
+def task_history(task_id: int, session: SessionDep) -> list[StatusEventRead]:
+    """The task's status events, oldest first, with who recorded each and when."""
+    task = service.get_task(session=session, task_id=task_id)
+    return [StatusEventRead.model_validate(e) for e in service.history(session=session, task=task)]

@@ -1,0 +1,98 @@
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from app.core.schemas import InputModel, OutputModel, text
+from app.tasks.models import Pillar, Status
+
+Title = text(2_000, 1)
+How = text(10_000)
+Owner = text(200)
+DueText = text(200)
+Note = text(5_000)
+
+
+class TaskCreate(InputModel):
+    plan_id: int
+    pillar: Pillar
+    title: Title
+    task_no: int | None = Field(default=None, ge=1, le=100_000)
+    how: How = ""
+    owner: Owner = ""
+    due_date: date | None = None
+    due_text: DueText = ""
+    status: Status = Status.ongoing
+    added_on: date | None = Field(default=None, description="Defaults to today.")
+
+
+class TaskUpdate(InputModel):
+    """Any editable field but status (status changes are dated events)."""
+
+    pillar: Pillar | None = None
+    title: Title | None = None
+    task_no: int | None = Field(default=None, ge=1, le=100_000)
+    how: How | None = None
+    owner: Owner | None = None
+    due_date: date | None = None
+    due_text: DueText | None = None
+
+
+class TaskRead(OutputModel):
+    id: int
+    plan_id: int
+    strand_id: int
+    strand: str = Field(description="The strand's slug.")
+    pillar: Pillar
+    task_no: int | None
+    title: str
+    how: str
+    owner: str
+    due_date: date | None
+    due_text: str
+    status: Status
+    added_on: date
+    overdue: bool
+    version: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+
+
+class StatusChange(InputModel):
+    status: Status
+    effective_date: date | None = Field(default=None, description="Defaults to today.")
+    note: Note = ""
+
+
+class BatchStatusChange(StatusChange):
+    task_id: int
+
+
+class StatusBatch(InputModel):
+    events: list[BatchStatusChange] = Field(min_length=1, max_length=500)
+
+
+class StatusEventRead(OutputModel):
+    id: int
+    task_id: int
+    status: Status
+    effective_date: date
+    note: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class StatusBatchRead(OutputModel):
+    events: list[StatusEventRead]
+
+
+class TaskSort(StrEnum):
+    plan_order = "plan_order"
+    due_date = "due_date"
+    due_date_desc = "-due_date"
+    updated_at = "updated_at"
+    updated_at_desc = "-updated_at"
+    title = "title"
+    status = "status"

@@ -1,0 +1,344 @@
+"""Rules for tasks and their dated status events, shared by the API, the CLI and the importer."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from app.auth.service import Actor, ensure_can_write
+from app.core.base import today, utcnow
+from app.core.concurrency import check_if_match, etag
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.pagination import PageParams, count
+from app.imports.when import parse_when
+from app.strategies import service as strategies
+from app.strategies.models import DeliveryPlan, Strand
+from app.tasks.models import Pillar, Status, StatusEvent, Task
+from app.tasks.schemas import (
+    StatusBatch,
+    StatusChange,
+    TaskCreate,
+    TaskRead,
+    TaskSort,
+    TaskUpdate,
+)
+
+CLOSED = (Status.complete, Status.withdrawn)
+PILLAR_ORDER = sa.case({p.value: i for i, p in enumerate(Pillar)}, value=Task.pillar)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilters:
+    strand: str | None = None
+    strategy_id: int | None = None
+    plan_id: int | None = None
+    pillar: Pillar | None = None
+    status: Status | None = None
+    owner: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+def task_etag(task: Task) -> str:
+    return etag("task", task.id, task.version)
+
+
+def is_overdue(task: Task, on: date | None = None) -> bool:
+    return (
+        task.due_date is not None and task.due_date < (on or today()) and task.status not in CLOSED
+    )
+
+
+def to_read(task: Task, strand_slug: str) -> TaskRead:
+    return TaskRead.model_validate(
+        {**task.model_dump(), "strand": strand_slug, "overdue": is_overdue(task)}
+    )
+
+
+def read_one(*, session: Session, task: Task) -> TaskRead:
+    strand = strategies.get_strand_by_id(session=session, strand_id=task.strand_id)
+    return to_read(task, strand.slug)
+
+
+def get_task(*, session: Session, task_id: int, for_update: bool = False) -> Task:
+    statement = select(Task).where(Task.id == task_id)
+    if for_update:
+        statement = statement.with_for_update()
+    task = session.exec(statement).first()
+    if task is None:
+        raise NotFound(f"no task with id {task_id}")
+    return task
+
+
+def _due_date(due_date: date | None, due_text: str) -> date | None:
+    """An explicit due date wins; otherwise the one the text pins, if it pins one."""
+    if due_date is not None or not due_text:
+        return due_date
+    return parse_when(due_text).due_date
+
+
+def _ensure_task_no_free(
+    session: Session, *, plan_id: int, pillar: Pillar, task_no: int | None, task_id: int | None
+) -> None:
+    if task_no is None:
+        return
+    statement = select(Task.id).where(
+        Task.plan_id == plan_id, Task.pillar == pillar, Task.task_no == task_no
+    )
+    if task_id is not None:
+        statement = statement.where(Task.id != task_id)
+    if session.exec(statement).first() is not None:
+        raise Conflict(f"the plan already has a {pillar.value} task number {task_no}")
+
+
+def check_event_date(*, session: Session, task: Task, effective_date: date, field: str) -> None:
+    """An event may not predate its task, lie in the future, or fall in a locked quarter."""
+    if effective_date < task.added_on:
+        raise Invalid(
+            f"{effective_date} is before the task was added ({task.added_on})", field=field
+        )
+    if effective_date > today():
+        raise Invalid(f"{effective_date} is in the future", field=field)
+
+
+def create_task(
+    *, session: Session, actor: Actor, data: TaskCreate, plan: DeliveryPlan | None = None
+) -> Task:
+    """Add a task to a plan, with its first status event effective on the day it was added."""
+    plan = plan or strategies.get_plan(session=session, plan_id=data.plan_id)
+    strand = strategies.strand_of_plan(session=session, plan=plan)
+    ensure_can_write(actor, strand.slug)
+    added_on = data.added_on or today()
+    if added_on > today():
+        raise Invalid(f"{added_on} is in the future", field="added_on")
+    _ensure_task_no_free(
+        session, plan_id=plan.id, pillar=data.pillar, task_no=data.task_no, task_id=None
+    )
+    now = utcnow()
+    task = Task(
+        **data.model_dump(exclude={"plan_id", "added_on", "due_date"}),
+        plan_id=plan.id,
+        strand_id=strand.id,
+        added_on=added_on,
+        due_date=_due_date(data.due_date, data.due_text),
+        created_at=now,
+        updated_at=now,
+        created_by=actor.name,
+        updated_by=actor.name,
+    )
+    session.add(task)
+    session.flush()
+    session.add(
+        StatusEvent(
+            task_id=task.id,
+            status=data.status,
+            effective_date=added_on,
+            note="Task added to the plan.",
+            recorded_by=actor.name,
+            recorded_at=now,
+        )
+    )
+    session.flush()
+    return task
+
+
+def update_task(
+    *, session: Session, actor: Actor, task: Task, data: TaskUpdate, if_match: str | None
+) -> Task:
+    strand = strategies.get_strand_by_id(session=session, strand_id=task.strand_id)
+    ensure_can_write(actor, strand.slug)
+    check_if_match(
+        if_match,
+        task_etag(task),
+        what="task",
+        current=lambda: to_read(task, strand.slug).model_dump(mode="json"),
+    )
+    changes = data.model_dump(exclude_unset=True)
+    for required in ("pillar", "title"):
+        if required in changes and changes[required] is None:
+            raise Invalid(f"{required} cannot be cleared", field=required)
+    for textual in ("how", "owner", "due_text"):
+        if textual in changes and changes[textual] is None:
+            changes[textual] = ""
+    if "due_text" in changes and "due_date" not in changes:
+        changes["due_date"] = _due_date(None, changes["due_text"])
+    if "task_no" in changes or "pillar" in changes:
+        _ensure_task_no_free(
+            session,
+            plan_id=task.plan_id,
+            pillar=changes.get("pillar", task.pillar),
+            task_no=changes.get("task_no", task.task_no),
+            task_id=task.id,
+        )
+    changed = {key: value for key, value in changes.items() if getattr(task, key) != value}
+    if changed:
+        for key, value in changed.items():
+            setattr(task, key, value)
+        _touch(task, actor)
+        session.add(task)
+        session.flush()
+    return task
+
+
+def _touch(task: Task, actor: Actor) -> None:
+    task.version += 1
+    task.updated_at = utcnow()
+    task.updated_by = actor.name
+
+
+def _refresh_status(session: Session, task: Task) -> None:
+    """The task's status is that of its latest event (by effective date, then as recorded)."""
+    latest = session.execute(
+        sa.select(StatusEvent.status)
+        .where(StatusEvent.task_id == task.id)
+        .order_by(StatusEvent.effective_date.desc(), StatusEvent.id.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    ).scalar_one()
+    task.status = Status(latest)
+
+
+def record_status(
+    *, session: Session, actor: Actor, task: Task, change: StatusChange, field_prefix: str = ""
+) -> StatusEvent:
+    strand = strategies.get_strand_by_id(session=session, strand_id=task.strand_id)
+    ensure_can_write(actor, strand.slug)
+    effective_date = change.effective_date or today()
+    check_event_date(
+        session=session,
+        task=task,
+        effective_date=effective_date,
+        field=f"{field_prefix}effective_date",
+    )
+    event = StatusEvent(
+        task_id=task.id,
+        status=change.status,
+        effective_date=effective_date,
+        note=change.note,
+        recorded_by=actor.name,
+    )
+    session.add(event)
+    session.flush()
+    _refresh_status(session, task)
+    _touch(task, actor)
+    session.add(task)
+    session.flush()
+    return event
+
+
+def record_batch(*, session: Session, actor: Actor, batch: StatusBatch) -> list[StatusEvent]:
+    """Apply many status events, all or nothing; every bad event is named in the one error."""
+    ids = sorted({change.task_id for change in batch.events})
+    tasks = {
+        task.id: task
+        for task in session.exec(
+            select(Task).where(Task.id.in_(ids)).order_by(Task.id).with_for_update()  # type: ignore[union-attr]
+        )
+    }
+    errors = [
+        {"field": f"events.{i}.task_id", "message": f"no task with id {change.task_id}"}
+        for i, change in enumerate(batch.events)
+        if change.task_id not in tasks
+    ]
+    if errors:
+        raise Invalid(
+            "some events name tasks that do not exist; nothing was recorded", errors=errors
+        )
+    events = []
+    for i, change in enumerate(batch.events):
+        try:
+            events.append(
+                record_status(
+                    session=session,
+                    actor=actor,
+                    task=tasks[change.task_id],
+                    change=change,
+                    field_prefix=f"events.{i}.",
+                )
+            )
+        except Invalid as error:
+            errors.extend(error.errors or [{"field": f"events.{i}", "message": error.detail}])
+    if errors:
+        raise Invalid("some events are not valid; nothing was recorded", errors=errors)
+    return events
+
+
+def history(*, session: Session, task: Task) -> list[StatusEvent]:
+    return list(
+        session.exec(
+            select(StatusEvent)
+            .where(StatusEvent.task_id == task.id)
+            .order_by(StatusEvent.effective_date, StatusEvent.id)  # type: ignore[arg-type]
+        )
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+SORTS: dict[TaskSort, Sequence[Any]] = {
+    TaskSort.plan_order: (
+        Strand.position,
+        DeliveryPlan.position,
+        Task.plan_id,
+        PILLAR_ORDER,
+        Task.task_no,
+        Task.id,
+    ),
+    TaskSort.due_date: (Task.due_date.is_(None), Task.due_date, Task.id),  # type: ignore[union-attr]
+    TaskSort.due_date_desc: (Task.due_date.is_(None), Task.due_date.desc(), Task.id),  # type: ignore[union-attr]
+    TaskSort.updated_at: (Task.updated_at, Task.id),
+    TaskSort.updated_at_desc: (Task.updated_at.desc(), Task.id),  # type: ignore[attr-defined]
+    TaskSort.title: (Task.title, Task.id),
+    TaskSort.status: (Task.status, Task.id),
+}
+
+
+def task_query(filters: TaskFilters, sort: TaskSort = TaskSort.plan_order) -> sa.Select:
+    """Tasks with their strand's slug, filtered and ordered, as one statement."""
+    statement = (
+        sa.select(Task, Strand.slug)
+        .join(Strand, Strand.id == Task.strand_id)
+        .join(DeliveryPlan, DeliveryPlan.id == Task.plan_id)
+    )
+    if filters.strand is not None:
+        statement = statement.where(Strand.slug == filters.strand)
+    if filters.strategy_id is not None:
+        statement = statement.where(Strand.strategy_id == filters.strategy_id)
+    if filters.plan_id is not None:
+        statement = statement.where(Task.plan_id == filters.plan_id)
+    if filters.pillar is not None:
+        statement = statement.where(Task.pillar == filters.pillar)
+    if filters.status is not None:
+        statement = statement.where(Task.status == filters.status)
+    if filters.owner:
+        statement = statement.where(sa.func.lower(Task.owner) == filters.owner.strip().lower())
+    if filters.overdue is not None:
+        overdue = sa.and_(
+            Task.due_date.is_not(None),  # type: ignore[union-attr]
+            Task.due_date < today(),  # type: ignore[operator]
+            Task.status.not_in(CLOSED),  # type: ignore[attr-defined]
+        )
+        statement = statement.where(overdue if filters.overdue else sa.not_(overdue))
+    if filters.q:
+        pattern = f"%{_escape_like(filters.q.strip().lower())}%"
+        statement = statement.where(
+            sa.or_(
+                *(
+                    sa.func.lower(column).like(pattern, escape="\\")
+                    for column in (Task.title, Task.how, Task.owner)
+                )
+            )
+        )
+    return statement.order_by(*SORTS[sort])
+
+
+def list_tasks(
+    *, session: Session, filters: TaskFilters, page: PageParams, sort: TaskSort
+) -> tuple[list[TaskRead], int]:
+    statement = task_query(filters, sort)
+    rows = session.execute(statement.limit(page.limit).offset(page.offset)).all()
+    return [to_read(task, slug) for task, slug in rows], count(session, statement)
