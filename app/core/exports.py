@@ -1,0 +1,98 @@
+"""CSV and Excel downloads, with spreadsheet formulas in user text neutralised.
+
+A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula
+by Excel or LibreOffice when the file is opened (`=HYPERLINK(…)` in a task title, say), so such
+text is written with a leading apostrophe, which spreadsheets show as plain text.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from fastapi.responses import Response, StreamingResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def safe_text(value: str) -> str:
+    """Text that a spreadsheet will show, never evaluate."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def safe_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return safe_text(value)
+    if value is None:
+        return ""
+    return value
+
+
+def _disposition(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in _chain(header, rows):
+        writer.writerow([safe_cell(v) for v in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _chain(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    yield header
+    yield from rows
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> StreamingResponse:
+    """A CSV download streamed row by row, so a long export never sits whole in memory."""
+    return StreamingResponse(
+        csv_lines(header, rows),
+        media_type="text/csv; charset=utf-8",
+        headers=_disposition(filename),
+    )
+
+
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """An .xlsx workbook with a bold header row per sheet, written in openpyxl's streaming mode."""
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        header_cells = []
+        for name in header:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append([_xlsx_value(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # Excel has no time zones: show UTC wall-clock time.
+        return value.replace(tzinfo=None)
+    if isinstance(value, date | int | float) or value is None:
+        return value
+    return safe_text(str(value))
+
+
+def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> Response:
+    return Response(xlsx_bytes(sheets), media_type=XLSX, headers=_disposition(filename))
