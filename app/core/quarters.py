@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
 _QUARTER = re.compile(r"^\s*(\d{4})\s*[-/]\s*(\d{2})\s*[- ]?\s*Q([1-4])\s*$", re.IGNORECASE)
 
@@ -105,6 +105,16 @@ QuarterField = Annotated[
     Quarter,
     BeforeValidator(_coerce),
     PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{4}[-/]\d{2}[- ]?Q[1-4]$", "example": "2020-21-Q2"}
+    ),
+]
+
+# For query and path parameters, which FastAPI only accepts as scalar types: declared as a
+# string, handed to the route as a Quarter (a bad one is a 422 naming the parameter).
+QuarterParam = Annotated[
+    str,
+    AfterValidator(_coerce),
     WithJsonSchema(
         {"type": "string", "pattern": r"^\d{4}[-/]\d{2}[- ]?Q[1-4]$", "example": "2020-21-Q2"}
     ),
