@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Depends
 
+from app.audit.router import router as audit_router
 from app.auth.dependencies import current_actor
 from app.returns.router import router as returns_router
 from app.strategies.router import router as strategies_router
@@ -11,3 +12,4 @@ api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(current_actor)])
 api_router.include_router(strategies_router)
 api_router.include_router(tasks_router)
 api_router.include_router(returns_router)
+api_router.include_router(audit_router)

@@ -1,5 +1,6 @@
 """The `tracker` command: migrations, seed data and API tokens."""
 
+import getpass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from sqlmodel import select
 
 from app.auth import service as auth
 from app.auth.models import ApiToken, Role
+from app.auth.service import Actor
 from app.core.base import utcnow
 from app.core.config import get_settings
 from app.core.db import make_engine, write_session
@@ -27,6 +29,8 @@ console = Console(stderr=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_ADMIN = "local-admin"
+# Who the audit trail records for changes made at the command line.
+CLI = Actor(token_id=0, name=f"cli:{getpass.getuser()}", role=Role.admin, strands=frozenset())
 
 
 def _engine():
@@ -58,7 +62,7 @@ def migrate() -> None:
 @app.command()
 def seed() -> None:
     """Load the strategy in seed/ (running it again changes nothing)."""
-    with write_session(_engine()) as session:
+    with write_session(_engine(), CLI) as session:
         report = seed_service.load_strategy(session=session)
         session.commit()
     console.print(
@@ -72,7 +76,7 @@ def setup() -> None:
     """Migrate, seed an empty database, and make a local admin token the first time."""
     migrate()
     engine = _engine()
-    with write_session(engine) as session:
+    with write_session(engine, CLI) as session:
         if seed_service.is_empty(session=session):
             report = seed_service.load_strategy(session=session)
             console.print(f"seeded {report.strategy}")
@@ -101,7 +105,7 @@ def token_create(
 ) -> None:
     """Create a token; it is printed alone on the last line and never shown again."""
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
-    with write_session(_engine()) as session:
+    with write_session(_engine(), CLI) as session:
         known = set(session.exec(select(Strand.slug)))
         try:
             token, clear = auth.create_token(
@@ -122,7 +126,7 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List tokens (never their values)."""
-    with write_session(_engine()) as session:
+    with write_session(_engine(), CLI) as session:
         tokens = auth.list_tokens(session=session)
     table = Table("name", "role", "strands", "created", "last used", "expires", "revoked")
     for t in tokens:
@@ -141,7 +145,7 @@ def token_list() -> None:
 @token_app.command("revoke")
 def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
     """Revoke a token: it is refused from the next request on."""
-    with write_session(_engine()) as session:
+    with write_session(_engine(), CLI) as session:
         try:
             auth.revoke_token(session=session, name=name)
         except DomainError as error:

@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic and the tests."""
 
+from app.audit.models import AuditEntry
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
 from app.returns.models import QuarterlyReturn, ReturnRevision
@@ -8,6 +9,7 @@ from app.tasks.models import StatusEvent, Task
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "DeliveryPlan",
     "IdempotencyRecord",
     "QuarterlyReturn",

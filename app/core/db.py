@@ -72,9 +72,15 @@ def writer(engine: Engine) -> Engine:
     return engine
 
 
-def write_session(engine: Engine) -> Session:
-    """A session for work that writes (CLI, importer, worker): commit it explicitly."""
-    return Session(writer(engine), expire_on_commit=False)
+def write_session(engine: Engine, actor: Any = None) -> Session:
+    """A session for work that writes (CLI, importer, worker): commit it explicitly.
+
+    `actor` is who the audit trail records for the session's changes.
+    """
+    session = Session(writer(engine), expire_on_commit=False)
+    if actor is not None:
+        session.info["actor"] = actor
+    return session
 
 
 def read_session(engine: Engine) -> Session:
@@ -89,6 +95,8 @@ def get_session(request: Request) -> Iterator[Session]:
             yield session
         return
     with Session(engines.write_engine, expire_on_commit=False) as session:
+        # The audit trail reads the request's actor from here once authentication has set it.
+        session.info["request_state"] = request.state
         try:
             yield session
         except BaseException:

@@ -28,6 +28,7 @@ REPLAYED_HEADERS = ("content-type", "etag", "location")
 class IdempotencyRecord(SQLModel, table=True):
     __tablename__ = "idempotency_record"
     __table_args__ = (sa.UniqueConstraint("owner_digest", "key"),)
+    __audit__ = False
 
     id: int | None = Field(default=None, primary_key=True)
     owner_digest: str = Field(sa_type=sa.String(64))

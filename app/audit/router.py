@@ -1,0 +1,44 @@
+"""The audit trail of every write."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.audit import service
+from app.audit.schemas import AuditEntryRead
+from app.auth.dependencies import ActorDep
+from app.core.db import SessionDep
+from app.core.pagination import Page, PageDep
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get("/audit")
+def list_audit(
+    session: SessionDep,
+    actor: ActorDep,
+    page: PageDep,
+    entity: Annotated[str | None, Query(max_length=64, description="A table, e.g. task.")] = None,
+    entity_id: Annotated[str | None, Query(max_length=64)] = None,
+    by: Annotated[str | None, Query(max_length=100, description="The actor's name.")] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[AuditEntryRead]:
+    """Who changed what and when, newest first (admins: everything; leads: their strands)."""
+    entries, total = service.list_entries(
+        session=session,
+        actor=actor,
+        page=page,
+        entity=entity,
+        entity_id=entity_id,
+        by=by,
+        since=since,
+        until=until,
+    )
+    return Page(
+        items=[AuditEntryRead.model_validate(e) for e in entries],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )

@@ -1,0 +1,193 @@
+"""Recording every write in the transaction that makes it, and reading the trail back.
+
+One listener on the ORM session sees each flush: the records it inserts, updates and deletes, with
+their column values before and after. So every write through a service is recorded without the
+service having to remember, and the entry commits or rolls back with the change itself. The actor
+is the session's (`session.info["actor"]`), or the request's for the API's sessions.
+"""
+
+import enum
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
+
+from app.audit.models import AuditEntry
+from app.auth.models import Role
+from app.auth.service import Actor, ensure_admin
+from app.core.base import utcnow
+from app.core.errors import Forbidden
+from app.core.pagination import PageParams, count
+from app.strategies.models import Strand
+
+REDACTED = "[redacted]"
+SECRET_WORDS = ("secret", "digest", "password")
+SYSTEM = Actor(token_id=0, name="system", role=Role.admin, strands=frozenset())
+
+
+def set_actor(session: Session, actor: Actor) -> Session:
+    session.info["actor"] = actor
+    return session
+
+
+def _actor(session: OrmSession) -> Actor:
+    actor = session.info.get("actor")
+    if actor is None and (state := session.info.get("request_state")) is not None:
+        actor = getattr(state, "actor", None)
+    return actor or SYSTEM
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _value(key: str, value: Any) -> Any:
+    return REDACTED if any(word in key for word in SECRET_WORDS) else _jsonable(value)
+
+
+def _columns(obj: Any) -> Iterable[str]:
+    return [column.key for column in sa.inspect(obj).mapper.column_attrs]
+
+
+def _snapshot(obj: Any) -> dict[str, Any]:
+    return {key: _value(key, getattr(obj, key)) for key in _columns(obj)}
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = sa.inspect(obj)
+    before, after = {}, {}
+    for key in _columns(obj):
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        before[key], after[key] = _value(key, old), _value(key, new)
+    return before, after
+
+
+def _strand_id(session: OrmSession, obj: Any) -> int | None:
+    if isinstance(obj, Strand):
+        return obj.id
+    if (strand_id := getattr(obj, "strand_id", None)) is not None:
+        return strand_id
+    task_id = getattr(obj, "task_id", None)
+    if task_id is not None:
+        from app.tasks.models import Task
+
+        task = session.get(Task, task_id)
+        return task.strand_id if task else None
+    return None
+
+
+def _audited(obj: Any) -> bool:
+    return getattr(type(obj), "__audit__", True) and hasattr(type(obj), "__table__")
+
+
+def _entry(session: OrmSession, obj: Any, action: str, before: Any, after: Any) -> dict:
+    actor = _actor(session)
+    identity = sa.inspect(obj).identity
+    return {
+        "at": utcnow(),
+        "actor_token_id": actor.token_id or None,
+        "actor": actor.name,
+        "action": action,
+        "entity": type(obj).__tablename__,
+        "entity_id": "-".join(str(part) for part in identity) if identity else "",
+        "strand_id": _strand_id(session, obj),
+        "before": before,
+        "after": after,
+    }
+
+
+def _after_flush(session: OrmSession, _context: Any) -> None:
+    entries = []
+    for obj in session.new:
+        if _audited(obj):
+            entries.append(_entry(session, obj, "create", None, _snapshot(obj)))
+    for obj in session.dirty:
+        if _audited(obj) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if after:
+                entries.append(_entry(session, obj, "update", before, after))
+    for obj in session.deleted:
+        if _audited(obj):
+            entries.append(_entry(session, obj, "delete", _snapshot(obj), None))
+    if entries:
+        session.connection().execute(sa.insert(AuditEntry.__table__), entries)
+
+
+def record(
+    *,
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: str,
+    strand_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Record an act bigger than one row's change (an import, a lock), in the same transaction."""
+    actor = _actor(session)
+    session.add(
+        AuditEntry(
+            actor_token_id=actor.token_id or None,
+            actor=actor.name,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            strand_id=strand_id,
+            before=_jsonable(before),
+            after=_jsonable(after),
+        )
+    )
+
+
+sa.event.listen(OrmSession, "after_flush", _after_flush)
+
+
+def list_entries(
+    *,
+    session: Session,
+    actor: Actor,
+    page: PageParams,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    by: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[list[AuditEntry], int]:
+    """The trail, newest first: all of it for admins, their strands' for leads."""
+    statement = select(AuditEntry).order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
+    if actor.role is Role.lead:
+        strand_ids = select(Strand.id).where(Strand.slug.in_(sorted(actor.strands)))  # type: ignore[attr-defined]
+        statement = statement.where(AuditEntry.strand_id.in_(strand_ids))  # type: ignore[union-attr]
+    elif actor.role is not Role.admin:
+        raise Forbidden("only admins and strand leads can read the audit trail")
+    else:
+        ensure_admin(actor)
+    if entity:
+        statement = statement.where(AuditEntry.entity == entity)
+    if entity_id:
+        statement = statement.where(AuditEntry.entity_id == entity_id)
+    if by:
+        statement = statement.where(AuditEntry.actor == by)
+    if since:
+        statement = statement.where(AuditEntry.at >= since)
+    if until:
+        statement = statement.where(AuditEntry.at < until)
+    entries = list(session.exec(statement.limit(page.limit).offset(page.offset)))
+    return entries, count(session, statement)
