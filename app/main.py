@@ -9,6 +9,7 @@ from app.api import api_router
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, writer
 from app.core.errors import install_error_handlers, problem
+from app.core.guards import InputGuard, SecurityHeaders, WriteRateLimit
 from app.core.idempotency import IdempotencyMiddleware
 
 
@@ -27,7 +28,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine or make_engine(settings.database_url, settings)
     app.state.write_engine = writer(app.state.engine)
     install_error_handlers(app)
+    # The last added runs first: headers on everything, then rate, then input checks.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(
+        InputGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(
+        WriteRateLimit, per_minute=settings.write_rate_per_minute, burst=settings.write_burst
+    )
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     app.include_router(api_router)
 
     @app.get("/healthz", tags=["operations"])

@@ -20,6 +20,16 @@ class Settings(BaseSettings):
     seed_dir: Path = Field(
         default=Path("seed"), description="Where the strategy's seed files are (see seed/)."
     )
+    max_body_bytes: int = Field(default=1_048_576, description="Largest JSON body accepted.")
+    max_upload_bytes: int = Field(default=10_485_760, description="Largest file upload accepted.")
+    write_rate_per_minute: int = Field(
+        default=600, description="Writes a token may make a minute (0: no limit), per process."
+    )
+    write_burst: int = Field(default=120, description="Writes a token may make at once.")
+    frame_ancestors: str = Field(
+        default="'none'",
+        description="Who may frame the HTML pages, as CSP frame-ancestors (e.g. the intranet).",
+    )
     token_touch_seconds: int = Field(
         default=60, description="How stale a token's last_used_at may get before it is written."
     )
