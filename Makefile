@@ -35,5 +35,9 @@ test: lint
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest -q; fi
 
+# Builds 100,000 tasks and 1,000,000 events (smaller: make bench BENCH_ARGS="--tasks 10000 --events 100000").
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

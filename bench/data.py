@@ -1,0 +1,176 @@
+"""A strategy of N tasks with M dated status events, written in bulk (COPY on PostgreSQL)."""
+
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from app.core.base import utcnow
+from app.strategies.models import DeliveryPlan, Strand, Strategy
+from app.tasks.models import Pillar, Status, StatusEvent, Task
+
+STARTS_ON = date(2018, 4, 1)
+ENDS_ON = date(2022, 3, 31)
+STRANDS = [
+    "Domestic Abuse",
+    "Gangs & Knife Crime",
+    "Night Time Economy",
+    "Sexual Crime, Child Abuse & Exploitation",
+    "Digital Crime & Fraud",
+    "Extremism & Radicalisation",
+    "House Burglary & Street Robbery",
+    "Hate Crime",
+    "Serious & Organised Crime",
+]
+PLANS_PER_STRAND = 2
+CHUNK = 20_000
+STATUSES = [Status.ongoing, Status.at_risk, Status.complete, Status.withdrawn]
+WEIGHTS = [50, 10, 35, 5]
+
+
+def build(engine: Engine, *, tasks: int, events: int, seed: int = 7) -> dict[str, int]:
+    """Write the strategy; returns the ids the benchmark needs."""
+    rng = random.Random(seed)
+    now = utcnow()
+    with engine.begin() as connection:
+        strategy_id = connection.execute(
+            sa.insert(Strategy)
+            .values(
+                name="Benchmark strategy",
+                starts_on=STARTS_ON,
+                ends_on=ENDS_ON,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(Strategy.id)
+        ).scalar_one()
+        plan_ids: list[tuple[int, int]] = []
+        for position, name in enumerate(STRANDS, 1):
+            strand_id = connection.execute(
+                sa.insert(Strand)
+                .values(
+                    strategy_id=strategy_id,
+                    slug=f"strand-{position}",
+                    name=name,
+                    position=position,
+                    lead="",
+                    purpose="",
+                    strategic_aims=[],
+                    partnership_forums=[],
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(Strand.id)
+            ).scalar_one()
+            for n in range(1, PLANS_PER_STRAND + 1):
+                plan_id = connection.execute(
+                    sa.insert(DeliveryPlan)
+                    .values(
+                        strand_id=strand_id,
+                        name=f"{name} plan {n}",
+                        position=n,
+                        tactical_lead="",
+                        operational_lead="",
+                        version=1,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(DeliveryPlan.id)
+                ).scalar_one()
+                plan_ids.append((plan_id, strand_id))
+    extra_events = max(0, events - tasks)
+    for task_rows, event_rows in _chunks(rng, plan_ids, tasks, extra_events):
+        with engine.begin() as connection:
+            _write(connection, Task.__table__, task_rows)
+            _write(connection, StatusEvent.__table__, event_rows)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            for table in ("task", "status_event"):
+                connection.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
+            connection.execute(sa.text("ANALYZE"))
+    else:
+        with engine.begin() as connection:
+            connection.execute(sa.text("ANALYZE"))
+    return {"strategy_id": strategy_id, "plan_id": plan_ids[0][0]}
+
+
+def _chunks(
+    rng: random.Random, plans: list[tuple[int, int]], tasks: int, extra_events: int
+) -> Iterator[tuple[list[dict], list[dict]]]:
+    """Tasks with ids 1..N (the database is new) and their events, a chunk at a time."""
+    now = utcnow()
+    pillars = list(Pillar)
+    span = (ENDS_ON - STARTS_ON).days
+    event_id = 0
+    per_task_extra, remainder = divmod(extra_events, tasks)
+    for start in range(0, tasks, CHUNK):
+        task_rows, event_rows = [], []
+        for i in range(start, min(tasks, start + CHUNK)):
+            plan_id, strand_id = plans[i % len(plans)]
+            added_on = STARTS_ON + timedelta(days=rng.randrange(span // 2))
+            history = [(added_on, Status.ongoing)]
+            count = per_task_extra + (1 if i < remainder else 0)
+            days = sorted(rng.randrange((ENDS_ON - added_on).days + 1) for _ in range(count))
+            history += [
+                (added_on + timedelta(days=d), rng.choices(STATUSES, WEIGHTS)[0]) for d in days
+            ]
+            for effective_date, status in history:
+                event_id += 1
+                event_rows.append(
+                    {
+                        "id": event_id,
+                        "task_id": i + 1,
+                        "status": status.value,
+                        "effective_date": effective_date,
+                        "note": "",
+                        "recorded_by": "bench",
+                        "recorded_at": now,
+                    }
+                )
+            task_rows.append(
+                {
+                    "id": i + 1,
+                    "plan_id": plan_id,
+                    "strand_id": strand_id,
+                    "pillar": pillars[i % 4].value,
+                    "task_no": i // len(plans) + 1,
+                    "title": f"Task {i + 1}: work with partners to reduce harm",
+                    "how": "Measured quarterly",
+                    "owner": f"Owner {i % 97}",
+                    "due_date": added_on + timedelta(days=365),
+                    "due_text": "",
+                    "added_on": added_on,
+                    "status": history[-1][1].value,
+                    "version": 1,
+                    "created_at": now,
+                    "created_by": "bench",
+                    "updated_at": now,
+                    "updated_by": "bench",
+                }
+            )
+        yield task_rows, event_rows
+
+
+def _write(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    raw = connection.connection.driver_connection
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
