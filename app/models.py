@@ -2,6 +2,7 @@
 
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
+from app.risks.models import Risk, RiskEvent
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks.models import StatusEvent, Task
 
@@ -9,6 +10,8 @@ __all__ = [
     "ApiToken",
     "DeliveryPlan",
     "IdempotencyRecord",
+    "Risk",
+    "RiskEvent",
     "StatusEvent",
     "Strand",
     "Strategy",
