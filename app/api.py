@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from app.audit.router import router as audit_router
 from app.auth.dependencies import current_actor
 from app.returns.router import router as returns_router
+from app.risks.router import router as risks_router
 from app.strategies.router import router as strategies_router
 from app.tasks.router import router as tasks_router
 
@@ -13,3 +14,4 @@ api_router.include_router(strategies_router)
 api_router.include_router(tasks_router)
 api_router.include_router(returns_router)
 api_router.include_router(audit_router)
+api_router.include_router(risks_router)

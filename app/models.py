@@ -4,6 +4,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
 from app.returns.models import QuarterlyReturn, ReturnRevision
+from app.risks.models import Risk, RiskEvent
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks.models import StatusEvent, Task
 
@@ -14,6 +15,8 @@ __all__ = [
     "IdempotencyRecord",
     "QuarterlyReturn",
     "ReturnRevision",
+    "Risk",
+    "RiskEvent",
     "StatusEvent",
     "Strand",
     "Strategy",

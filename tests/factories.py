@@ -58,3 +58,17 @@ def status(
 ) -> dict[str, Any]:
     body = {"status": status, "effective_date": str(on), "note": note}
     return created(client.post(f"/api/v1/tasks/{task_id}/status", json=body, headers=headers))
+
+
+def risk(
+    client: TestClient, headers: dict[str, str], strand_id: int, **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "strand_id": strand_id,
+        "description": "Partners withdraw from the scheme",
+        "owner": "Gangs Prevent Officer - VVU",
+        "mitigation": "Risk deemed low and can be tolerated.",
+        "response": "tolerate",
+        **fields,
+    }
+    return created(client.post("/api/v1/risks", json=body, headers=headers))

@@ -1,0 +1,193 @@
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+
+from app.core.schemas import InputModel, OutputModel, text
+from app.risks.models import Response, RiskAction, RiskStatus
+from app.risks.scoring import BANDS_TEXT, Rating
+
+REF_PATTERN = r"^[A-Z]{1,3}[1-9][0-9]{0,4}$"
+
+REF_HELP = "1-3 letters and a number without leading zeros, e.g. A13"
+
+
+def _ref(value: str) -> str:
+    value = value.upper()
+    if not re.fullmatch(REF_PATTERN, value):
+        raise ValueError(f"a ref is {REF_HELP}")
+    return value
+
+
+Ref = Annotated[
+    str,
+    StringConstraints(max_length=20),
+    AfterValidator(_ref),
+    WithJsonSchema({"type": "string", "pattern": REF_PATTERN, "example": "A13"}),
+    Field(description=f"{REF_HELP}; lower case is read as capitals."),
+]
+Description = text(5_000, 1)
+Mitigation = text(10_000, 1)
+Owner = text(200, 1)
+ClosureReason = text(5_000, 1)
+Level = Annotated[int, Field(ge=1, le=5, strict=True)]
+
+LEVEL_HELP = "1-5; send likelihood and impact together."
+
+
+class RiskCreate(InputModel):
+    strand_id: int
+    description: Description
+    owner: Owner
+    mitigation: Mitigation
+    response: Response = Field(description="The 5 Ts: treat, tolerate, transfer, terminate, take.")
+    ref: Ref | None = Field(default=None, description="Made as the next `A<n>` when not given.")
+    task_id: int | None = Field(default=None, description="A task of the same strand.")
+    registered_on: date | None = Field(default=None, description="Defaults to today.")
+    review_on: date | None = None
+    likelihood: Level | None = Field(
+        default=None, description=f"Now, after mitigation; {LEVEL_HELP} Defaults to inherent."
+    )
+    impact: Level | None = Field(default=None, description=f"Now; {LEVEL_HELP}")
+    inherent_likelihood: Level | None = Field(
+        default=None, description=f"Before mitigation; {LEVEL_HELP}"
+    )
+    inherent_impact: Level | None = Field(default=None, description=f"Before; {LEVEL_HELP}")
+    target_likelihood: Level | None = Field(default=None, description=f"Aimed at; {LEVEL_HELP}")
+    target_impact: Level | None = Field(default=None, description=f"Aimed at; {LEVEL_HELP}")
+
+
+class RiskUpdate(InputModel):
+    """Any field but the ref; null clears an optional one. Closing needs a closure_reason."""
+
+    strand_id: int | None = Field(
+        default=None, description="Another strand of the same strategy; needs write rights on both."
+    )
+    description: Description | None = None
+    owner: Owner | None = None
+    mitigation: Mitigation | None = None
+    response: Response | None = None
+    task_id: int | None = None
+    registered_on: date | None = None
+    review_on: date | None = None
+    likelihood: Level | None = None
+    impact: Level | None = None
+    inherent_likelihood: Level | None = None
+    inherent_impact: Level | None = None
+    target_likelihood: Level | None = None
+    target_impact: Level | None = None
+    status: RiskStatus | None = Field(
+        default=None, description="`closed` needs a closure_reason; `open` clears both."
+    )
+    closed_on: date | None = Field(default=None, description="Defaults to today when closing.")
+    closure_reason: ClosureReason | None = None
+
+
+class RiskRead(OutputModel):
+    id: int
+    ref: str
+    strategy_id: int
+    strand_id: int
+    strand: str = Field(description="The strand's slug.")
+    task_id: int | None
+    description: str
+    owner: str
+    mitigation: str
+    response: Response
+    registered_on: date
+    review_on: date | None
+    review_overdue: bool = Field(description="Open, and the review date has passed.")
+    likelihood: int | None = Field(description="Now (residual), 1-5.")
+    impact: int | None = Field(description="Now (residual), 1-5.")
+    score: int | None = Field(description=BANDS_TEXT)
+    rating: Rating | None = Field(description=BANDS_TEXT)
+    inherent_likelihood: int | None
+    inherent_impact: int | None
+    inherent_score: int | None
+    inherent_rating: Rating | None
+    target_likelihood: int | None
+    target_impact: int | None
+    target_score: int | None
+    target_rating: Rating | None
+    status: RiskStatus
+    closed_on: date | None
+    closure_reason: str
+    version: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+
+
+class RiskEventRead(OutputModel):
+    id: int
+    action: RiskAction
+    changes: dict[str, dict[str, Any]] = Field(
+        description="Each changed field: `{before, after}` (before is null on creation)."
+    )
+    recorded_by: str
+    recorded_at: datetime
+
+
+class RiskSort(StrEnum):
+    score_desc = "-score"
+    score = "score"
+    ref = "ref"
+    registered_on = "registered_on"
+    registered_on_desc = "-registered_on"
+    review_on = "review_on"
+    updated_at_desc = "-updated_at"
+
+
+class RatingFilter(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    very_high = "very_high"
+    unscored = "unscored"
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class TaskAtRiskWithoutOpenRisk(OutputModel):
+    task_id: int
+    task_no: int | None
+    title: str
+    plan_id: int
+    strand: str
+    strand_name: str
+
+
+class OpenRiskOnFinishedTask(OutputModel):
+    ref: str
+    description: str
+    task_id: int
+    task_title: str
+    task_status: str
+    strand: str
+    strand_name: str
+
+
+class OpenRiskPastReview(OutputModel):
+    ref: str
+    description: str
+    owner: str
+    review_on: date
+    task_id: int | None
+    strand: str
+    strand_name: str
+
+
+class DataQualityReport(OutputModel):
+    strategy_id: int
+    as_at: date
+    quarter: str | None
+    tasks_at_risk_without_open_risk: list[TaskAtRiskWithoutOpenRisk]
+    open_risks_on_finished_tasks: list[OpenRiskOnFinishedTask]
+    open_risks_past_review: list[OpenRiskPastReview]
