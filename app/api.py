@@ -5,7 +5,9 @@ from fastapi import APIRouter, Depends
 from app.auth.dependencies import current_actor
 from app.strategies.router import router as strategies_router
 from app.tasks.router import router as tasks_router
+from app.webhooks.router import router as webhooks_router
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(current_actor)])
 api_router.include_router(strategies_router)
 api_router.include_router(tasks_router)
+api_router.include_router(webhooks_router)

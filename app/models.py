@@ -4,6 +4,7 @@ from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks.models import StatusEvent, Task
+from app.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "ApiToken",
@@ -13,4 +14,7 @@ __all__ = [
     "Strand",
     "Strategy",
     "Task",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

@@ -34,7 +34,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, token_touch_seconds=0)
+    # Tests that want the in-process webhook worker start one themselves.
+    return Settings(database_url=database_url, token_touch_seconds=0, webhook_worker=False)
 
 
 @pytest.fixture(scope="session")
