@@ -10,7 +10,14 @@ from app.core.base import UTCDateTime, utcnow
 
 
 class EventType(enum.StrEnum):
-    """Every event a subscription can ask for; each domain emits its own."""
+    """Every event a subscription can ask for; each domain emits its own with `emit(...)`.
+
+    Task events' data start with `task_id`, `strand` (slug) and `plan_id`, then:
+    `task.created` the `task` as GET /tasks/{id} shows it; `task.updated` the `changes`
+    (`{field: {"old", "new"}}`) and the `task`; `task.status_changed` the `event_id`, the
+    `status` it records, the task's `old_status` and `new_status`, `effective_date`, `note`,
+    `recorded_by` and `recorded_at`.
+    """
 
     task_created = "task.created"
     task_updated = "task.updated"
