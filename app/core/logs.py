@@ -17,7 +17,13 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
 
 # The attributes every LogRecord has; anything else on a record was passed in `extra=`.
-_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# uvicorn adds `color_message`, the same message with terminal colour codes.
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 def accept_request_id(incoming: str | None) -> str:
@@ -70,6 +76,7 @@ def configure_logging(level: str = "INFO") -> None:
         logger.propagate = True
     # Our middleware writes one line per request, with its id; uvicorn's own would repeat it.
     logging.getLogger("uvicorn.access").disabled = True
-    # httpx logs every webhook POST with its full URL at INFO; failures are logged by the worker.
-    for name in ("httpx", "httpcore"):
+    # httpx logs every webhook POST with its full URL at INFO (failures are logged by the
+    # worker), and Alembic two lines each time /readyz looks at the schema's revision.
+    for name in ("httpx", "httpcore", "alembic.runtime.migration"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -138,7 +138,7 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried(
 
     receiver.release()
     clock.advance(worker.settings.webhook_backoff_seconds)
-    assert worker.drain() == 1
+    assert make_worker().drain() == 1
     [delivered] = deliveries(client, admin, hook["id"])["items"]
     assert (delivered["status"], delivered["attempts"]) == ("delivered", 2)
     assert {r.headers["X-Tracker-Delivery"] for r in receiver.requests} == {delivered["id"]}
