@@ -8,6 +8,7 @@ from app.returns.router import router as returns_router
 from app.risks.router import router as risks_router
 from app.strategies.router import router as strategies_router
 from app.tasks.router import router as tasks_router
+from app.webhooks.router import router as webhooks_router
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(current_actor)])
 api_router.include_router(strategies_router)
@@ -15,3 +16,4 @@ api_router.include_router(tasks_router)
 api_router.include_router(returns_router)
 api_router.include_router(audit_router)
 api_router.include_router(risks_router)
+api_router.include_router(webhooks_router)

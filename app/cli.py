@@ -1,13 +1,13 @@
-"""The `tracker` command: migrations, seed data and API tokens."""
+"""The `tracker` command: migrations, seed data, API tokens and the webhook worker."""
 
 import getpass
+import signal
+import threading
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from alembic import command
-from alembic.config import Config
 from rich.console import Console
 from rich.table import Table
 from sqlmodel import select
@@ -19,15 +19,17 @@ from app.core.base import utcnow
 from app.core.config import get_settings
 from app.core.db import make_engine, write_session
 from app.core.errors import DomainError
+from app.core.logs import configure_logging
+from app.core.migrations import alembic_config
 from app.seed import service as seed_service
 from app.strategies.models import Strand
+from app.webhooks.worker import Worker
 
 app = typer.Typer(help="4P delivery-plan tracker.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 console = Console(stderr=True)
 
-ROOT = Path(__file__).resolve().parents[1]
 LOCAL_ADMIN = "local-admin"
 # Who the audit trail records for changes made at the command line.
 CLI = Actor(token_id=0, name=f"cli:{getpass.getuser()}", role=Role.admin, strands=frozenset())
@@ -41,15 +43,6 @@ def _engine():
 def _fail(error: DomainError) -> None:
     console.print(f"[red]error:[/red] {error.detail}")
     raise typer.Exit(code=1)
-
-
-def alembic_config() -> Config:
-    ini = Path.cwd() / "alembic.ini"
-    if not ini.exists():
-        ini = ROOT / "alembic.ini"
-    config = Config(str(ini))
-    config.attributes["configure_logger"] = False
-    return config
 
 
 @app.command()
@@ -152,6 +145,28 @@ def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")])
             _fail(error)
         session.commit()
     console.print(f"token {name!r} revoked")
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Send what is due now, then stop.")] = False,
+) -> None:
+    """Deliver webhooks until stopped (SIGTERM or Ctrl-C), beside or instead of the API's."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    runner = Worker(_engine(), settings)
+    try:
+        if once:
+            attempts = runner.drain()
+            console.print(f"{attempts} delivery attempts made")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        console.print("delivering webhooks; stop with Ctrl-C")
+        runner.run(stop)
+    finally:
+        runner.close()
 
 
 if __name__ == "__main__":

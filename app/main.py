@@ -1,9 +1,16 @@
 """The FastAPI application."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.engine import Engine
+from starlette.responses import Response
 
 from app.api import api_router
 from app.core.config import Settings, get_settings
@@ -11,10 +18,32 @@ from app.core.db import make_engine, writer
 from app.core.errors import install_error_handlers, problem
 from app.core.guards import InputGuard, SecurityHeaders, WriteRateLimit
 from app.core.idempotency import IdempotencyMiddleware
+from app.core.logs import configure_logging
+from app.core.migrations import current_revisions, head_revisions
+from app.core.observability import REQUEST_ID_HEADER, HttpMetrics, RequestObserver
+from app.webhooks.metrics import WebhookBacklogCollector
+from app.webhooks.worker import BackgroundWorker
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the in-process webhook worker unless the settings turn it off."""
+    settings: Settings = app.state.settings
+    background = None
+    if settings.webhook_worker:
+        background = BackgroundWorker(app.state.engine, settings)
+        background.start()
+    app.state.webhook_worker = background
+    try:
+        yield
+    finally:
+        if background is not None:
+            await anyio.to_thread.run_sync(background.stop)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings.log_level)
     app = FastAPI(
         title="4P delivery-plan tracker",
         version="1.0.0",
@@ -23,10 +52,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             "Prevention Strategy: tasks and their dated status, quarterly dashboards, the risk "
             "register and the board report. Every `/api/v1` call needs `Authorization: Bearer`."
         ),
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings)
     app.state.write_engine = writer(app.state.engine)
+    registry = CollectorRegistry()
+    registry.register(WebhookBacklogCollector(app.state.engine))
     install_error_handlers(app)
     # The last added runs first: headers on everything, then rate, then input checks.
     app.add_middleware(IdempotencyMiddleware)
@@ -39,6 +71,24 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         WriteRateLimit, per_minute=settings.write_rate_per_minute, burst=settings.write_burst
     )
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                REQUEST_ID_HEADER,
+            ],
+            expose_headers=["ETag", "Location", "Retry-After", REQUEST_ID_HEADER],
+            max_age=600,
+        )
+    # Added last, so outermost: it sees every answer, CORS preflights and replays included.
+    app.add_middleware(RequestObserver, metrics=HttpMetrics(registry))
     app.include_router(api_router)
 
     @app.get("/healthz", tags=["operations"])
@@ -50,5 +100,30 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         except sa.exc.SQLAlchemyError:
             return problem(503, "the database does not answer", kind="unavailable")
         return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/readyz", tags=["operations"])
+    def readyz(request: Request) -> JSONResponse:
+        """Ready for traffic: the database answers and its schema is at the newest migration."""
+        try:
+            with request.app.state.engine.connect() as connection:
+                current = current_revisions(connection)
+        except sa.exc.SQLAlchemyError:
+            return problem(503, "the database does not answer", kind="unavailable")
+        expected = head_revisions()
+        if current != expected:
+            return problem(
+                503,
+                f"the database schema is at {', '.join(sorted(current)) or 'nothing'}, "
+                f"not {', '.join(sorted(expected))}: run `tracker migrate`",
+                kind="unavailable",
+            )
+        return JSONResponse(
+            {"status": "ready", "database": "ok", "migration": ", ".join(sorted(current))}
+        )
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def metrics() -> Response:
+        """Prometheus metrics: requests, latencies and the webhook backlog."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -7,6 +7,7 @@ from app.returns.models import QuarterlyReturn, ReturnRevision
 from app.risks.models import Risk, RiskEvent
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks.models import StatusEvent, Task
+from app.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "ApiToken",
@@ -21,4 +22,7 @@ __all__ = [
     "Strand",
     "Strategy",
     "Task",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

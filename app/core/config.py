@@ -2,9 +2,10 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -33,6 +34,46 @@ class Settings(BaseSettings):
     token_touch_seconds: int = Field(
         default=60, description="How stale a token's last_used_at may get before it is written."
     )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Level of the JSON log lines."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins a browser may call the API from, comma-separated; none if empty.",
+    )
+    webhook_worker: bool = Field(
+        default=True, description="Deliver webhooks from a thread inside each API process."
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long a receiver has to answer one delivery."
+    )
+    webhook_max_attempts: int = Field(
+        default=12, ge=1, description="Attempts before a delivery is marked failed."
+    )
+    webhook_backoff_seconds: float = Field(
+        default=30.0, gt=0, description="Wait before the first retry; doubled on each retry."
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="The longest wait between two attempts."
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often an idle worker looks for due deliveries."
+    )
+    webhook_concurrency: int = Field(
+        default=8, ge=1, le=100, description="Deliveries one worker sends at the same time."
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
 
 @lru_cache

@@ -8,7 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
 COLOURS = {"complete": "#2e7d32", "ongoing": "#f9a825", "at_risk": "#c62828"}
 LABELS = {"complete": "Complete", "ongoing": "Ongoing / in progress", "at_risk": "At risk"}

@@ -11,6 +11,8 @@ from app.core.quarters import Quarter
 from app.returns.models import QuarterlyReturn, ReturnRevision, ReturnStatus
 from app.returns.schemas import ReturnRead, ReturnWrite
 from app.strategies.models import Strand
+from app.webhooks.models import EventType
+from app.webhooks.service import emit
 
 NARRATIVES = ("insight", "delivery_achieved", "delivery_scheduled")
 
@@ -122,6 +124,12 @@ def submit(
     record.submitted_by = actor.name
     _bump(record, actor)
     _revise(session, record, actor, "submitted")
+    session.flush()
+    emit(
+        session=session,
+        type=EventType.return_submitted,
+        data={"strand": strand.slug, "quarter": str(quarter), "return": to_read(record, strand)},
+    )
     return record
 
 

@@ -33,6 +33,8 @@ from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks.models import Status, StatusEvent, Task
 from app.tasks.service import CLOSED, PILLAR_ORDER
+from app.webhooks.models import EventType
+from app.webhooks.service import emit
 
 GENERATED_PREFIX = "A"
 MAX_REF_NUMBER = 99_999
@@ -296,6 +298,11 @@ def create_risk(*, session: Session, actor: Actor, data: RiskCreate) -> Risk:
     }
     _record(session, risk, RiskAction.created, created, actor)
     session.flush()
+    emit(
+        session=session,
+        type=EventType.risk_created,
+        data={"ref": risk.ref, "strand": strand.slug, "risk": to_read(risk, strand.slug)},
+    )
     return risk
 
 
@@ -368,6 +375,17 @@ def update_risk(
     session.add(risk)
     _record(session, risk, action, changed, actor)
     session.flush()
+    emit(
+        session=session,
+        type=EventType.risk_updated,
+        data={
+            "ref": risk.ref,
+            "strand": target.slug,
+            "action": action.value,
+            "changes": {f: {"old": old, "new": new} for f, (old, new) in changed.items()},
+            "risk": to_read(risk, target.slug),
+        },
+    )
     return risk
 
 

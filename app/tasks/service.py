@@ -25,6 +25,8 @@ from app.tasks.schemas import (
     TaskSort,
     TaskUpdate,
 )
+from app.webhooks.models import EventType
+from app.webhooks.service import emit
 
 CLOSED = (Status.complete, Status.withdrawn)
 PILLAR_ORDER = sa.case({p.value: i for i, p in enumerate(Pillar)}, value=Task.pillar)
@@ -142,7 +144,17 @@ def create_task(
         )
     )
     session.flush()
+    emit(
+        session=session,
+        type=EventType.task_created,
+        data={**_event_keys(task, strand.slug), "task": to_read(task, strand.slug)},
+    )
     return task
+
+
+def _event_keys(task: Task, strand_slug: str) -> dict[str, Any]:
+    """What every task event's data starts with, so receivers can route it without a lookup."""
+    return {"task_id": task.id, "strand": strand_slug, "plan_id": task.plan_id}
 
 
 def update_task(
@@ -175,11 +187,21 @@ def update_task(
         )
     changed = {key: value for key, value in changes.items() if getattr(task, key) != value}
     if changed:
+        before = {key: getattr(task, key) for key in changed}
         for key, value in changed.items():
             setattr(task, key, value)
         _touch(task, actor)
         session.add(task)
         session.flush()
+        emit(
+            session=session,
+            type=EventType.task_updated,
+            data={
+                **_event_keys(task, strand.slug),
+                "changes": {key: {"old": before[key], "new": changed[key]} for key in changed},
+                "task": to_read(task, strand.slug),
+            },
+        )
     return task
 
 
@@ -221,10 +243,28 @@ def record_status(
     )
     session.add(event)
     session.flush()
+    old_status = task.status
     _refresh_status(session, task)
     _touch(task, actor)
     session.add(task)
     session.flush()
+    emit(
+        session=session,
+        type=EventType.task_status_changed,
+        data={
+            **_event_keys(task, strand.slug),
+            "event_id": event.id,
+            # The status the event records; the task's own only moves when the event is its
+            # latest, which a back-dated event may not be.
+            "status": event.status,
+            "old_status": old_status,
+            "new_status": task.status,
+            "effective_date": event.effective_date,
+            "note": event.note,
+            "recorded_by": event.recorded_by,
+            "recorded_at": event.recorded_at,
+        },
+    )
     return event
 
 
