@@ -2,6 +2,7 @@
 
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
+from app.dashboard.models import QuarterLock
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks.models import StatusEvent, Task
 
@@ -9,6 +10,7 @@ __all__ = [
     "ApiToken",
     "DeliveryPlan",
     "IdempotencyRecord",
+    "QuarterLock",
     "StatusEvent",
     "Strand",
     "Strategy",
