@@ -3,9 +3,11 @@
 from fastapi import APIRouter, Depends
 
 from app.auth.dependencies import current_actor
+from app.dashboard.router import router as dashboard_router
 from app.strategies.router import router as strategies_router
 from app.tasks.router import router as tasks_router
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(current_actor)])
 api_router.include_router(strategies_router)
 api_router.include_router(tasks_router)
+api_router.include_router(dashboard_router)
