@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends
 
 from app.audit.router import router as audit_router
 from app.auth.dependencies import current_actor
+from app.dashboard.router import router as dashboard_router
 from app.returns.router import router as returns_router
 from app.risks.router import router as risks_router
 from app.strategies.router import router as strategies_router
@@ -17,3 +18,4 @@ api_router.include_router(returns_router)
 api_router.include_router(audit_router)
 api_router.include_router(risks_router)
 api_router.include_router(webhooks_router)
+api_router.include_router(dashboard_router)

@@ -49,3 +49,17 @@ def check_if_match(
 
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read.")]
+
+
+def not_modified(if_none_match: str | None, current_etag: str) -> bool:
+    """Whether the client already holds what `current_etag` names (weak comparison, as for GET)."""
+    if not if_none_match:
+        return False
+    tags = _tags(if_none_match)
+    return "*" in tags or current_etag.removeprefix("W/") in tags
+
+
+IfNoneMatch = Annotated[
+    str | None,
+    Header(alias="If-None-Match", description="The ETag you hold: a 304 if it is still current."),
+]

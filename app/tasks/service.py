@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 from app.auth.service import Actor, ensure_can_write
 from app.core.base import today, utcnow
 from app.core.concurrency import check_if_match, etag
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Conflict, DomainError, Invalid, NotFound
 from app.core.pagination import PageParams, count
+from app.dashboard import service as dashboard
 from app.imports.when import parse_when
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand
@@ -104,6 +105,9 @@ def check_event_date(*, session: Session, task: Task, effective_date: date, fiel
         )
     if effective_date > today():
         raise Invalid(f"{effective_date} is in the future", field=field)
+    dashboard.ensure_quarter_open(
+        session=session, strand_id=task.strand_id, day=effective_date, field=field
+    )
 
 
 def create_task(
@@ -116,6 +120,10 @@ def create_task(
     added_on = data.added_on or today()
     if added_on > today():
         raise Invalid(f"{added_on} is in the future", field="added_on")
+    # The first event is effective on added_on, so it too may not fall in a locked quarter.
+    dashboard.ensure_quarter_open(
+        session=session, strand_id=strand.id, day=added_on, field="added_on"
+    )
     _ensure_task_no_free(
         session, plan_id=plan.id, pillar=data.pillar, task_no=data.task_no, task_id=None
     )
@@ -287,6 +295,7 @@ def record_batch(*, session: Session, actor: Actor, batch: StatusBatch) -> list[
             "some events name tasks that do not exist; nothing was recorded", errors=errors
         )
     events = []
+    refused: set[type[DomainError]] = set()
     for i, change in enumerate(batch.events):
         try:
             events.append(
@@ -298,10 +307,13 @@ def record_batch(*, session: Session, actor: Actor, batch: StatusBatch) -> list[
                     field_prefix=f"events.{i}.",
                 )
             )
-        except Invalid as error:
+        except (Invalid, Conflict) as error:
             errors.extend(error.errors or [{"field": f"events.{i}", "message": error.detail}])
-    if errors:
+            refused.add(type(error))
+    if Invalid in refused:
         raise Invalid("some events are not valid; nothing was recorded", errors=errors)
+    if refused:
+        raise Conflict("some events fall in locked quarters; nothing was recorded", errors=errors)
     return events
 
 

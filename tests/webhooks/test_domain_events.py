@@ -43,3 +43,18 @@ def test_risk_and_return_changes_are_emitted(
     assert updated["changes"] == {"likelihood": {"old": 2, "new": 4}}
     assert (updated["action"], updated["risk"]["score"]) == ("updated", 12)
     assert (submitted["quarter"], submitted["return"]["status"]) == ("2020-21-Q2", "submitted")
+
+
+def test_locking_a_quarter_is_emitted_with_its_published_figures(
+    client: TestClient, admin: dict, engine: Engine
+) -> None:
+    strategy = factories.strategy(client, admin)
+    strand = factories.strand(client, admin, strategy["id"], "Hate Crime")
+    plan = factories.plan(client, admin, strand["id"], "Hate Crime")
+    factories.task(client, admin, plan["id"])
+    locked = client.post("/api/v1/dashboard/locks", json={"quarter": "2020-21-Q1"}, headers=admin)
+    assert locked.status_code == 201
+    events = [data for kind, data in outbox(engine) if kind == "quarter.locked"]
+    assert len(events) == 1
+    assert (events[0]["quarter"], events[0]["locked_by"]) == ("2020-21-Q1", "admin")
+    assert events[0]["figures"]["totals"]["ongoing"] == 1

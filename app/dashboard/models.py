@@ -1,0 +1,43 @@
+"""Quarter locks: a quarter's published dashboard, frozen, and the record of who locked it."""
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.core.base import UTCDateTime, utcnow
+
+IN_FORCE = sa.text("unlocked_at IS NULL")
+
+
+class QuarterLock(SQLModel, table=True):
+    """One act of locking a quarter; unlocking marks the row, so the history is never lost."""
+
+    __tablename__ = "quarter_lock"
+    __table_args__ = (
+        # At most one lock in force per strategy and quarter, however many came before it.
+        sa.Index(
+            "ix_quarter_lock_in_force",
+            "strategy_id",
+            "quarter",
+            unique=True,
+            sqlite_where=IN_FORCE,
+            postgresql_where=IN_FORCE,
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    strategy_id: int = Field(foreign_key="strategy.id", index=True, ondelete="CASCADE")
+    quarter: str = Field(sa_type=sa.String(10))
+    starts_on: date
+    ends_on: date
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    locked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_by: str = Field(sa_type=sa.String(100))
+    unlocked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    unlocked_by: str | None = Field(default=None, sa_type=sa.String(100))
+
+    @property
+    def in_force(self) -> bool:
+        return self.unlocked_at is None

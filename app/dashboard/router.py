@@ -1,0 +1,239 @@
+"""The quarterly dashboard, its trend, and quarter locks."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from app.auth.dependencies import ActorDep
+from app.core.concurrency import IfNoneMatch, not_modified
+from app.core.db import SessionDep
+from app.core.errors import Invalid
+from app.core.exports import csv_response
+from app.core.pagination import Page, PageDep
+from app.core.quarters import Quarter, QuarterError
+from app.dashboard import service
+from app.dashboard.schemas import DashboardRead, DriftRead, Include, LockCreate, LockRead, TrendRead
+from app.strategies import service as strategies
+
+router = APIRouter(prefix="/dashboard", tags=["dashboard"])
+
+StrategyQuery = Annotated[
+    int | None,
+    Query(description="The strategy; by default the one running today, else the latest."),
+]
+
+
+def _parse(text: str, field: str) -> Quarter:
+    """A quarter from a query or path; a bad one is a 422 naming the parameter."""
+    try:
+        return Quarter.parse(text)
+    except QuarterError as error:
+        raise Invalid(str(error), field=field) from None
+
+
+def _quarter_query(description: str, alias: str | None = None) -> Any:
+    return Query(alias=alias, max_length=20, description=description, examples=["2020-21-Q2"])
+
+
+def quarter_or_current(
+    quarter: Annotated[
+        str | None, _quarter_query("`2020-21-Q2` or `2020/21 Q2`; default: the current one.")
+    ] = None,
+) -> Quarter:
+    return service.current_quarter() if quarter is None else _parse(quarter, "quarter")
+
+
+def quarter_filter(
+    quarter: Annotated[str | None, _quarter_query("Only this quarter's locks.")] = None,
+) -> Quarter | None:
+    return None if quarter is None else _parse(quarter, "quarter")
+
+
+def quarter_in_path(
+    quarter: Annotated[str, Path(max_length=20, description="A quarter: `2020-21-Q2`.")],
+) -> Quarter:
+    return _parse(quarter, "quarter")
+
+
+def trend_range(
+    first: Annotated[
+        str | None,
+        _quarter_query("The first quarter; default: the first of `to`'s year.", alias="from"),
+    ] = None,
+    last: Annotated[
+        str | None, _quarter_query("The last quarter; default: the current one.", alias="to")
+    ] = None,
+) -> list[Quarter]:
+    return service.trend_quarters(
+        None if first is None else _parse(first, "from"),
+        None if last is None else _parse(last, "to"),
+    )
+
+
+QuarterDep = Annotated[Quarter, Depends(quarter_or_current)]
+QuarterPathDep = Annotated[Quarter, Depends(quarter_in_path)]
+
+
+def included(
+    include: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Optional parts, comma-separated: `pillars` (counts per 4P pillar) and "
+            "`overdue` (tasks past their due date, not complete, as at the quarter's end).",
+            examples=["pillars,overdue"],
+        ),
+    ] = None,
+) -> frozenset[Include]:
+    names = [name.strip() for name in (include or "").split(",") if name.strip()]
+    unknown = sorted(set(names) - {part.value for part in Include})
+    if unknown:
+        raise Invalid(
+            f"cannot include {', '.join(unknown)}: choose from pillars, overdue", field="include"
+        )
+    return frozenset(Include(name) for name in names)
+
+
+IncludeDep = Annotated[frozenset[Include], Depends(included)]
+FormatQuery = Annotated[
+    Literal["json", "csv"] | None,
+    Query(description="`csv` for the board's table; `Accept: text/csv` asks for it too."),
+]
+
+CSV_DOC = (
+    "With `format=csv` or `Accept: text/csv`: a row per strand (`N/A` where it has no plan) and a "
+    "Total row printed as the board does, `139 (53%)`; `Overdue` and the pillar columns follow "
+    "when included."
+)
+POLLING = {
+    304: {"description": "Nothing changed since the ETag sent in If-None-Match."},
+}
+
+
+def _wants_csv(format_: str | None, request: Request) -> bool:
+    if format_ is not None:
+        return format_ == "csv"
+    return "text/csv" in request.headers.get("accept", "")
+
+
+def _unchanged(tag: str, **headers: str) -> Response:
+    return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag, **headers})
+
+
+@router.get(
+    "",
+    response_model=DashboardRead,
+    responses={200: {"content": {"text/csv": {}}, "description": CSV_DOC}, **POLLING},
+)
+def get_dashboard(
+    request: Request,
+    session: SessionDep,
+    include: IncludeDep,
+    quarter: QuarterDep,
+    strategy_id: StrategyQuery = None,
+    published: Annotated[
+        bool,
+        Query(description="The figures frozen when the quarter was locked (404 if it is not)."),
+    ] = False,
+    format: FormatQuery = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """A quarter's task counts by strand and plan, as at its last day; ETag for cheap polling."""
+    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    as_csv = _wants_csv(format, request)
+    tag = service.figures_etag(
+        session=session,
+        kind="dashboard",
+        params=(
+            strategy.id,
+            str(quarter),
+            service.overdue_before(quarter),
+            published,
+            sorted(include),
+            as_csv,
+        ),
+    )
+    if not_modified(if_none_match, tag):
+        return _unchanged(tag, Vary="Accept")
+    if published:
+        figures = service.published_dashboard(session=session, strategy=strategy, quarter=quarter)
+    else:
+        figures = service.dashboard(session=session, strategy=strategy, quarter=quarter)
+    if as_csv:
+        header, rows = service.csv_table(figures, include)
+        suffix = "-published" if published else ""
+        response: Response = csv_response(f"dashboard-{quarter}{suffix}.csv", header, rows)
+    else:
+        response = JSONResponse(service.as_json(figures, include))
+    response.headers["ETag"] = tag
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@router.get("/trend", response_model=TrendRead, responses=POLLING)
+def get_trend(
+    session: SessionDep,
+    quarters: Annotated[list[Quarter], Depends(trend_range)],
+    strategy_id: StrategyQuery = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """The dashboard counts of each quarter from `from` to `to` (at most 40), by strand."""
+    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    tag = service.figures_etag(
+        session=session,
+        kind="trend",
+        params=(strategy.id, str(quarters[0]), str(quarters[-1])),
+    )
+    if not_modified(if_none_match, tag):
+        return _unchanged(tag)
+    figures = service.trend(session=session, strategy=strategy, quarters=quarters)
+    return JSONResponse(figures.model_dump(mode="json"), headers={"ETag": tag})
+
+
+@router.post("/locks", status_code=status.HTTP_201_CREATED)
+def lock_quarter(data: LockCreate, session: SessionDep, actor: ActorDep) -> LockRead:
+    """Lock a quarter (admin): freeze its figures as published and refuse events dated into it."""
+    lock = service.lock_quarter(session=session, actor=actor, data=data)
+    return LockRead.model_validate(lock)
+
+
+@router.get("/locks")
+def list_locks(
+    session: SessionDep,
+    page: PageDep,
+    quarter: Annotated[Quarter | None, Depends(quarter_filter)],
+    strategy_id: StrategyQuery = None,
+    in_force: Annotated[
+        bool | None, Query(description="Only locks in force (true) or lifted (false).")
+    ] = None,
+) -> Page[LockRead]:
+    """Every locking of a quarter, newest first, with who lifted it and when if it was."""
+    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    items, total = service.list_locks(
+        session=session,
+        strategy=strategy,
+        page=page,
+        quarter=quarter,
+        in_force=in_force,
+    )
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.delete("/locks/{quarter}")
+def unlock_quarter(
+    quarter: QuarterPathDep, session: SessionDep, actor: ActorDep, strategy_id: StrategyQuery = None
+) -> LockRead:
+    """Unlock a quarter (admin); the lock stays on record with who lifted it and when."""
+    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    lock = service.unlock_quarter(session=session, actor=actor, strategy=strategy, quarter=quarter)
+    return LockRead.model_validate(lock)
+
+
+@router.get("/locks/{quarter}/drift")
+def quarter_drift(
+    quarter: QuarterPathDep, session: SessionDep, strategy_id: StrategyQuery = None
+) -> DriftRead:
+    """Where the quarter's live figures now differ from those published when it was locked."""
+    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    return service.drift(session=session, strategy=strategy, quarter=quarter)

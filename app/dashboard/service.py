@@ -1,0 +1,638 @@
+"""The quarterly dashboard and trend, counted from the status history as at each quarter's end,
+and the quarter locks that freeze a quarter's figures once its board report is published.
+"""
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from app.auth.service import Actor, ensure_admin
+from app.core.base import today, utcnow
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.pagination import PageParams, count
+from app.core.quarters import Quarter, quarter_range
+from app.dashboard.models import QuarterLock
+from app.dashboard.schemas import (
+    DashboardRead,
+    Difference,
+    DriftRead,
+    Include,
+    LockCreate,
+    LockInfo,
+    LockRead,
+    PillarCounts,
+    PlanFigures,
+    QuarterCounts,
+    QuarterTotals,
+    StrandFigures,
+    StrandTrend,
+    TotalFigures,
+    TrendRead,
+)
+from app.strategies import service as strategies
+from app.strategies.models import DeliveryPlan, Strand, Strategy
+from app.strategies.schemas import StrandRead
+from app.tasks.models import Pillar, Status, StatusEvent, Task
+from app.webhooks.models import EventType
+from app.webhooks.service import emit
+
+MAX_TREND_QUARTERS = 40
+OPEN = (Status.ongoing, Status.at_risk)
+COUNTS = ("total", "complete", "ongoing", "at_risk")
+PERCENTS = ("complete_pct", "ongoing_pct", "at_risk_pct")
+
+
+def percent(part: int, whole: int) -> int | None:
+    """`part` as a whole-number percentage of `whole`, halves rounded up as the board prints them.
+
+    Done in integers: round() rounds halves to even, and a float cannot hold most halves exactly.
+    """
+    if part < 0 or whole < 0:
+        raise ValueError("a percentage of negative counts means nothing")
+    if whole == 0:
+        return None
+    return (200 * part + whole) // (2 * whole)
+
+
+def current_quarter() -> Quarter:
+    return Quarter.of(today())
+
+
+def overdue_before(quarter: Quarter) -> date:
+    """Tasks due before this day are overdue as at the quarter's end (today, if it is running)."""
+    return min(quarter.last_day, today())
+
+
+# Counting
+
+
+@dataclass(slots=True)
+class Tally:
+    complete: int = 0
+    ongoing: int = 0
+    at_risk: int = 0
+    overdue: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.complete + self.ongoing + self.at_risk
+
+    def add(self, other: "Tally") -> None:
+        self.complete += other.complete
+        self.ongoing += other.ongoing
+        self.at_risk += other.at_risk
+        self.overdue += other.overdue
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "complete": self.complete,
+            "ongoing": self.ongoing,
+            "at_risk": self.at_risk,
+        }
+
+
+PlanTallies = dict[int, dict[Pillar, Tally]]
+"""By plan id, then pillar: one quarter's counts."""
+
+
+def _quarter_ends(quarters: Sequence[Quarter]) -> sa.CTE:
+    """The quarters as rows: their index, last day, and the day before which a task is overdue."""
+    rows = [
+        sa.select(
+            sa.literal(i, sa.Integer).label("idx"),
+            sa.literal(q.last_day, sa.Date).label("as_at"),
+            sa.literal(overdue_before(q), sa.Date).label("overdue_before"),
+        )
+        for i, q in enumerate(quarters)
+    ]
+    return (rows[0] if len(rows) == 1 else sa.union_all(*rows)).cte("quarter_end")
+
+
+def _count_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select:
+    """One statement counting the tasks of every quarter, plan and pillar by status as at the end.
+
+    Each event holds from its effective date until the next event of its task (ordered by date,
+    then id, so of two events on one day the later one holds and the earlier holds for no day).
+    A task's status as at a day is the event whose span covers that day, so one pass of a window
+    function over the events serves every quarter of the range at once. Measured against ranking
+    the events per quarter (ROW_NUMBER) and a correlated latest-event subquery, it was the fastest
+    on PostgreSQL for any range and on SQLite for any range of more than one quarter.
+    """
+    quarter_end = _quarter_ends(quarters)
+    last_day = max(q.last_day for q in quarters)
+    span = (
+        sa.select(
+            StatusEvent.task_id,
+            StatusEvent.status,
+            StatusEvent.effective_date.label("starts_on"),
+            sa.func.lead(StatusEvent.effective_date)
+            .over(
+                partition_by=StatusEvent.task_id,
+                order_by=(StatusEvent.effective_date, StatusEvent.id),
+            )
+            .label("next_on"),
+        )
+        .join(Task, Task.id == StatusEvent.task_id)
+        .join(Strand, Strand.id == Task.strand_id)
+        .where(Strand.strategy_id == strategy_id, StatusEvent.effective_date <= last_day)
+        .cte("span")
+    )
+    status = span.c.status
+    return (
+        sa.select(
+            quarter_end.c.idx,
+            Task.plan_id,
+            Task.pillar,
+            sa.func.count().filter(status == Status.complete).label("complete"),
+            sa.func.count().filter(status == Status.ongoing).label("ongoing"),
+            sa.func.count().filter(status == Status.at_risk).label("at_risk"),
+            sa.func.count()
+            .filter(status.in_(OPEN), Task.due_date < quarter_end.c.overdue_before)
+            .label("overdue"),
+        )
+        .select_from(quarter_end)
+        .join(
+            span,
+            sa.and_(
+                span.c.starts_on <= quarter_end.c.as_at,
+                sa.or_(span.c.next_on.is_(None), span.c.next_on > quarter_end.c.as_at),
+            ),
+        )
+        .join(Task, sa.and_(Task.id == span.c.task_id, Task.added_on <= quarter_end.c.as_at))
+        .where(status != Status.withdrawn)
+        .group_by(quarter_end.c.idx, Task.plan_id, Task.pillar)
+    )
+
+
+def count_quarters(
+    *, session: Session, strategy_id: int, quarters: Sequence[Quarter]
+) -> list[PlanTallies]:
+    """Per quarter, the counts of each plan and pillar; counted in the database, in one query."""
+    counted: list[PlanTallies] = [{} for _ in quarters]
+    for idx, plan_id, pillar, complete, ongoing, at_risk, overdue in session.execute(
+        _count_statement(strategy_id, quarters)
+    ):
+        by_pillar = counted[idx].setdefault(plan_id, {p: Tally() for p in Pillar})
+        by_pillar[Pillar(pillar)] = Tally(complete, ongoing, at_risk, overdue)
+    return counted
+
+
+# Assembling the figures of the (few) strands and plans
+
+
+def _strands(session: Session, strategy: Strategy) -> list[StrandRead]:
+    strands = strategies.list_strands(session=session, strategy=strategy)
+    return strategies.with_plans(session=session, strands=strands)
+
+
+def _summed(tallies: Iterable[dict[Pillar, Tally]]) -> dict[Pillar, Tally]:
+    summed = {p: Tally() for p in Pillar}
+    for by_pillar in tallies:
+        for pillar, tally in by_pillar.items():
+            summed[pillar].add(tally)
+    return summed
+
+
+def _overall(by_pillar: dict[Pillar, Tally]) -> Tally:
+    overall = Tally()
+    for tally in by_pillar.values():
+        overall.add(tally)
+    return overall
+
+
+def _pillars(by_pillar: dict[Pillar, Tally]) -> dict[Pillar, PillarCounts]:
+    return {p: PillarCounts(**by_pillar[p].counts()) for p in Pillar}
+
+
+def _figures(
+    strands: Sequence[StrandRead], tallies: PlanTallies
+) -> tuple[list[StrandFigures], TotalFigures]:
+    strand_figures = []
+    strand_tallies = []
+    for strand in strands:
+        plans = []
+        plan_tallies = []
+        for plan in strand.plans:
+            by_pillar = tallies.get(plan.id) or {p: Tally() for p in Pillar}
+            plan_tallies.append(by_pillar)
+            overall = _overall(by_pillar)
+            plans.append(
+                PlanFigures(
+                    id=plan.id,
+                    name=plan.name,
+                    **overall.counts(),
+                    overdue=overall.overdue,
+                    pillars=_pillars(by_pillar),
+                )
+            )
+        if not plans:
+            strand_figures.append(
+                StrandFigures(
+                    slug=strand.slug,
+                    name=strand.name,
+                    has_plan=False,
+                    **dict.fromkeys(COUNTS),
+                    plans=[],
+                )
+            )
+            continue
+        by_pillar = _summed(plan_tallies)
+        strand_tallies.append(by_pillar)
+        overall = _overall(by_pillar)
+        strand_figures.append(
+            StrandFigures(
+                slug=strand.slug,
+                name=strand.name,
+                has_plan=True,
+                **overall.counts(),
+                overdue=overall.overdue,
+                pillars=_pillars(by_pillar),
+                plans=plans,
+            )
+        )
+    by_pillar = _summed(strand_tallies)
+    overall = _overall(by_pillar)
+    totals = TotalFigures(
+        **overall.counts(),
+        complete_pct=percent(overall.complete, overall.total),
+        ongoing_pct=percent(overall.ongoing, overall.total),
+        at_risk_pct=percent(overall.at_risk, overall.total),
+        overdue=overall.overdue,
+        pillars=_pillars(by_pillar),
+    )
+    return strand_figures, totals
+
+
+def dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> DashboardRead:
+    """The live figures of a quarter as at its last day, with every optional part filled in."""
+    strands = _strands(session, strategy)
+    [tallies] = count_quarters(session=session, strategy_id=strategy.id, quarters=[quarter])  # type: ignore[arg-type]
+    strand_figures, totals = _figures(strands, tallies)
+    lock = active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+    return DashboardRead(
+        quarter=quarter,
+        as_at=quarter.last_day,
+        strategy_id=strategy.id,  # type: ignore[arg-type]
+        locked=lock is not None,
+        lock=_lock_info(lock),
+        strands=strand_figures,
+        totals=totals,
+    )
+
+
+def trend_quarters(first: Quarter | None, last: Quarter | None) -> list[Quarter]:
+    """The quarters from `first` to `last`: by default the financial year up to this quarter."""
+    last = last or current_quarter()
+    first = first or last.year_quarters()[0]
+    if first > last:
+        raise Invalid(f"from ({first}) comes after to ({last})", field="from")
+    quarters = list(quarter_range(first, last))
+    if len(quarters) > MAX_TREND_QUARTERS:
+        raise Invalid(
+            f"a trend covers at most {MAX_TREND_QUARTERS} quarters; "
+            f"{first} to {last} is {len(quarters)}",
+            field="to",
+        )
+    return quarters
+
+
+def trend(*, session: Session, strategy: Strategy, quarters: Sequence[Quarter]) -> TrendRead:
+    """Each quarter's counts, by strand and in total, counted in one query however many."""
+    strands = _strands(session, strategy)
+    counted = count_quarters(session=session, strategy_id=strategy.id, quarters=quarters)  # type: ignore[arg-type]
+    series: list[list[QuarterCounts]] = [[] for _ in strands]
+    totals = []
+    for quarter, tallies in zip(quarters, counted, strict=True):
+        strand_figures, quarter_totals = _figures(strands, tallies)
+        for points, figures in zip(series, strand_figures, strict=True):
+            points.append(QuarterCounts(quarter=quarter, **figures.model_dump(include=set(COUNTS))))
+        totals.append(
+            QuarterTotals(
+                quarter=quarter, **quarter_totals.model_dump(include={*COUNTS, *PERCENTS})
+            )
+        )
+    return TrendRead(
+        quarters=list(quarters),
+        strategy_id=strategy.id,  # type: ignore[arg-type]
+        strands=[
+            StrandTrend(slug=s.slug, name=s.name, has_plan=bool(s.plans), series=points)
+            for s, points in zip(strands, series, strict=True)
+        ],
+        totals=totals,
+    )
+
+
+def as_json(figures: DashboardRead, include: Iterable[Include]) -> dict[str, Any]:
+    """The figures as JSON, leaving out the optional parts that were not asked for."""
+    dropped = {part.value: True for part in Include if part not in set(include)}
+    if not dropped:
+        return figures.model_dump(mode="json")
+    return figures.model_dump(
+        mode="json",
+        exclude={
+            "strands": {"__all__": {**dropped, "plans": {"__all__": dropped}}},
+            "totals": dropped,
+        },
+    )
+
+
+def _with_percent(count: int, pct: int | None) -> str:
+    return str(count) if pct is None else f"{count} ({pct}%)"
+
+
+def csv_table(
+    figures: DashboardRead, include: Iterable[Include]
+) -> tuple[list[str], list[list[Any]]]:
+    """The board's table: a row per strand (N/A with no plan) and a Total row with percentages."""
+    include = set(include)
+    header = ["Strand", "Total", "Complete", "Ongoing", "At risk"]
+    if Include.overdue in include:
+        header.append("Overdue")
+    if Include.pillars in include:
+        header.extend(p.value.title() for p in Pillar)
+
+    def extras(overdue: int | None, pillars: dict | None) -> list[Any]:
+        cells: list[Any] = []
+        if Include.overdue in include:
+            cells.append("N/A" if overdue is None else overdue)
+        if Include.pillars in include:
+            cells.extend("N/A" if pillars is None else pillars[p].total for p in Pillar)
+        return cells
+
+    rows: list[list[Any]] = []
+    for strand in figures.strands:
+        counts = [getattr(strand, k) for k in COUNTS] if strand.has_plan else ["N/A"] * 4
+        rows.append([strand.name, *counts, *extras(strand.overdue, strand.pillars)])
+    totals = figures.totals
+    rows.append(
+        [
+            "Total",
+            totals.total,
+            _with_percent(totals.complete, totals.complete_pct),
+            _with_percent(totals.ongoing, totals.ongoing_pct),
+            _with_percent(totals.at_risk, totals.at_risk_pct),
+            *extras(totals.overdue, totals.pillars),
+        ]
+    )
+    return header, rows
+
+
+# Cheap polling
+
+
+def figures_etag(*, session: Session, kind: str, params: Sequence[Any]) -> str:
+    """An ETag that changes whenever anything a dashboard is counted from changes.
+
+    It fingerprints the tables in one statement of counts and latest ids and timestamps rather
+    than rendering the figures, so that a poll that finds nothing new costs one small query:
+    status events are only ever added (or go with their task, which changes the task count);
+    tasks, strands and plans stamp `updated_at` when edited; a lock is added or marked unlocked.
+    """
+
+    def scalar(expression: Any, table: Any) -> sa.ScalarSelect:
+        return sa.select(expression).select_from(table).scalar_subquery()
+
+    tables = (
+        (Task, (sa.func.count(), sa.func.max(Task.id), sa.func.max(Task.updated_at))),
+        (StatusEvent, (sa.func.max(StatusEvent.id),)),
+        (
+            QuarterLock,
+            (sa.func.count(), sa.func.max(QuarterLock.id), sa.func.max(QuarterLock.unlocked_at)),
+        ),
+        (Strand, (sa.func.count(), sa.func.max(Strand.updated_at))),
+        (DeliveryPlan, (sa.func.count(), sa.func.max(DeliveryPlan.updated_at))),
+        (Strategy, (sa.func.count(), sa.func.max(Strategy.updated_at))),
+    )
+    state = session.execute(
+        sa.select(*(scalar(e, table) for table, expressions in tables for e in expressions))
+    ).one()
+    digest = hashlib.sha256(repr((kind, *params, *state)).encode()).hexdigest()
+    return f'"{kind}-{digest[:32]}"'
+
+
+# Quarter locks
+
+
+def _lock_info(lock: QuarterLock | None) -> LockInfo | None:
+    if lock is None:
+        return None
+    return LockInfo(id=lock.id, locked_at=lock.locked_at, locked_by=lock.locked_by)  # type: ignore[arg-type]
+
+
+def active_lock(
+    *, session: Session, strategy_id: int, quarter: Quarter, for_update: bool = False
+) -> QuarterLock | None:
+    statement = select(QuarterLock).where(
+        QuarterLock.strategy_id == strategy_id,
+        QuarterLock.quarter == str(quarter),
+        QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def lock_quarter(*, session: Session, actor: Actor, data: LockCreate) -> QuarterLock:
+    """Freeze a quarter's figures as published, and refuse events dated into it from now on."""
+    ensure_admin(actor)
+    strategy = strategies.resolve_strategy(session=session, strategy_id=data.strategy_id)
+    # Whoever records an event holds a share lock on the strategy's row while checking for locks
+    # (see ensure_quarter_open), so this waits for those in flight and is then counted with them.
+    strategies.get_strategy(session=session, strategy_id=strategy.id, for_update=True)  # type: ignore[arg-type]
+    quarter = data.quarter
+    if quarter.last_day >= today():
+        raise Invalid(
+            f"{quarter} has not ended yet: lock it once its board report is published",
+            field="quarter",
+        )
+    existing = active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+    if existing is not None:
+        raise Conflict(
+            f"{quarter} is already locked, since {existing.locked_at:%Y-%m-%d %H:%M} UTC "
+            f"by {existing.locked_by}"
+        )
+    figures = dashboard(session=session, strategy=strategy, quarter=quarter)
+    lock = QuarterLock(
+        strategy_id=strategy.id,  # type: ignore[arg-type]
+        quarter=str(quarter),
+        starts_on=quarter.first_day,
+        ends_on=quarter.last_day,
+        snapshot=figures.model_dump(mode="json", include={"strands", "totals"}),
+        locked_at=utcnow(),
+        locked_by=actor.name,
+    )
+    session.add(lock)
+    session.flush()
+    emit(
+        session=session,
+        type=EventType.quarter_locked,
+        data={
+            "quarter": str(quarter),
+            "strategy_id": strategy.id,
+            "locked_by": actor.name,
+            "locked_at": lock.locked_at,
+            "figures": lock.snapshot,
+        },
+    )
+    return lock
+
+
+def unlock_quarter(
+    *, session: Session, actor: Actor, strategy: Strategy, quarter: Quarter
+) -> QuarterLock:
+    """Lift a quarter's lock; the lock stays on record, marked with who lifted it and when."""
+    ensure_admin(actor)
+    lock = active_lock(session=session, strategy_id=strategy.id, quarter=quarter, for_update=True)  # type: ignore[arg-type]
+    if lock is None:
+        raise NotFound(f"{quarter} is not locked in {strategy.name}")
+    lock.unlocked_at = utcnow()
+    lock.unlocked_by = actor.name
+    session.add(lock)
+    session.flush()
+    return lock
+
+
+def list_locks(
+    *,
+    session: Session,
+    strategy: Strategy,
+    page: PageParams,
+    quarter: Quarter | None = None,
+    in_force: bool | None = None,
+) -> tuple[list[LockRead], int]:
+    """Every act of locking, newest first, each with its unlocking if it was lifted."""
+    statement = select(QuarterLock).where(QuarterLock.strategy_id == strategy.id)
+    if quarter is not None:
+        statement = statement.where(QuarterLock.quarter == str(quarter))
+    if in_force is not None:
+        unlocked = QuarterLock.unlocked_at.is_not(None)  # type: ignore[union-attr]
+        statement = statement.where(sa.not_(unlocked) if in_force else unlocked)
+    statement = statement.order_by(QuarterLock.locked_at.desc(), QuarterLock.id.desc())  # type: ignore[attr-defined]
+    rows = session.exec(statement.limit(page.limit).offset(page.offset))
+    return [LockRead.model_validate(lock) for lock in rows], count(session, statement)
+
+
+def published_dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> DashboardRead:
+    """The figures frozen when the quarter was locked, with when and by whom."""
+    lock = active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+    if lock is None:
+        raise NotFound(
+            f"{quarter} is not locked, so no figures are published for it: "
+            "ask without published=true for the live ones"
+        )
+    return _published(lock)
+
+
+def _published(lock: QuarterLock) -> DashboardRead:
+    quarter = Quarter.parse(lock.quarter)
+    return DashboardRead.model_validate(
+        {
+            **lock.snapshot,
+            "quarter": quarter,
+            "as_at": quarter.last_day,
+            "strategy_id": lock.strategy_id,
+            "locked": lock.unlocked_at is None,
+            "published": True,
+            "lock": _lock_info(lock),
+        }
+    )
+
+
+def _flatten(figures: DashboardRead) -> dict[tuple[str | None, int | None, str], Any]:
+    """Every figure keyed by (strand slug, plan id, field); None for the strand or the totals."""
+    flat: dict[tuple[str | None, int | None, str], Any] = {}
+
+    def put(strand: str | None, plan: PlanFigures | None, row: Any, fields: Sequence[str]) -> None:
+        plan_id = plan.id if plan else None
+        for name in fields:
+            flat[(strand, plan_id, name)] = (plan, getattr(row, name))
+        for pillar, counts in (row.pillars or {}).items():
+            for name in COUNTS:
+                flat[(strand, plan_id, f"{pillar}.{name}")] = (plan, getattr(counts, name))
+
+    for strand in figures.strands:
+        put(strand.slug, None, strand, (*COUNTS, "overdue"))
+        for plan in strand.plans:
+            put(strand.slug, plan, plan, (*COUNTS, "overdue"))
+    put(None, None, figures.totals, (*COUNTS, *PERCENTS, "overdue"))
+    return flat
+
+
+def differences(published: DashboardRead, live: DashboardRead) -> list[Difference]:
+    """The figures that differ, in the published order, then any found only in the live ones."""
+    before, after = _flatten(published), _flatten(live)
+    found = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        plan_then, value_then = before.get(key, (None, None))
+        plan_now, value_now = after.get(key, (None, None))
+        if value_then == value_now:
+            continue
+        plan = plan_now or plan_then
+        strand, plan_id, name = key
+        found.append(
+            Difference(
+                strand=strand,
+                plan_id=plan_id,
+                plan=plan.name if plan else None,
+                field=name,
+                published=value_then,
+                live=value_now,
+            )
+        )
+    return found
+
+
+def drift(*, session: Session, strategy: Strategy, quarter: Quarter) -> DriftRead:
+    """Where the live figures differ from the published ones: the lock in force, else the last."""
+    lock = session.exec(
+        select(QuarterLock)
+        .where(QuarterLock.strategy_id == strategy.id, QuarterLock.quarter == str(quarter))
+        .order_by(QuarterLock.unlocked_at.is_not(None), QuarterLock.locked_at.desc())  # type: ignore[union-attr]
+    ).first()
+    if lock is None:
+        raise NotFound(f"{quarter} has never been locked, so no figures were published for it")
+    live = dashboard(session=session, strategy=strategy, quarter=quarter)
+    found = differences(_published(lock), live)
+    return DriftRead(
+        quarter=quarter,
+        as_at=quarter.last_day,
+        lock=LockRead.model_validate(lock),
+        drifted=bool(found),
+        differences=found,
+    )
+
+
+def ensure_quarter_open(*, session: Session, strand_id: int, day: date, field: str) -> None:
+    """Refuse (409) a date that falls in a quarter locked for the strand's strategy.
+
+    The strategy's row is share-locked first, so that locking a quarter (which takes it for
+    update) waits for this transaction, and this one waits for a lock being taken: no event can
+    slip into a quarter between its figures being frozen and the lock being seen.
+    """
+    strategy_id = session.execute(
+        sa.select(Strategy.id)
+        .join(Strand, Strand.strategy_id == Strategy.id)
+        .where(Strand.id == strand_id)
+        .with_for_update(of=Strategy, read=True, key_share=True)  # type: ignore[arg-type]
+    ).scalar_one()
+    lock = session.exec(
+        select(QuarterLock).where(
+            QuarterLock.strategy_id == strategy_id,
+            QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
+            QuarterLock.starts_on <= day,
+            QuarterLock.ends_on >= day,
+        )
+    ).first()
+    if lock is not None:
+        message = (
+            f"{day} falls in {lock.quarter}, locked by {lock.locked_by} on "
+            f"{lock.locked_at:%Y-%m-%d} when its figures were published: an admin must unlock "
+            "the quarter first"
+        )
+        raise Conflict(message, errors=[{"field": field, "message": message}])
