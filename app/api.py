@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends
 
 from app.audit.router import router as audit_router
 from app.auth.dependencies import current_actor
+from app.core.query import refuse_unknown_query
 from app.dashboard.router import router as dashboard_router
 from app.returns.router import router as returns_router
 from app.risks.router import router as risks_router
@@ -11,7 +12,9 @@ from app.strategies.router import router as strategies_router
 from app.tasks.router import router as tasks_router
 from app.webhooks.router import router as webhooks_router
 
-api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(current_actor)])
+api_router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(current_actor), Depends(refuse_unknown_query)]
+)
 api_router.include_router(strategies_router)
 api_router.include_router(tasks_router)
 api_router.include_router(returns_router)

@@ -21,6 +21,7 @@ from app.core.idempotency import IdempotencyMiddleware
 from app.core.logs import configure_logging
 from app.core.migrations import current_revisions, head_revisions
 from app.core.observability import REQUEST_ID_HEADER, HttpMetrics, RequestObserver
+from app.core.openapi import install_openapi
 from app.webhooks.metrics import WebhookBacklogCollector
 from app.webhooks.worker import BackgroundWorker
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     registry = CollectorRegistry()
     registry.register(WebhookBacklogCollector(app.state.engine))
     install_error_handlers(app)
+    install_openapi(app)
     # The last added runs first: headers on everything, then rate, then input checks.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(

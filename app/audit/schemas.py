@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from app.core.schemas import OutputModel
+from app.core.schemas import Id, OutputModel
 
 
 class AuditEntryRead(OutputModel):
@@ -12,6 +12,6 @@ class AuditEntryRead(OutputModel):
     action: str
     entity: str
     entity_id: str
-    strand_id: int | None
+    strand_id: Id | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None

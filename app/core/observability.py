@@ -9,6 +9,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logs import accept_request_id, request_id
+from app.core.routes import path_template
 
 access_log = logging.getLogger("tracker.access")
 
@@ -42,6 +43,7 @@ def route_template(scope: Scope) -> str:
     template = getattr(scope.get("route"), "path", None)
     if not template:
         return UNMATCHED
+    template = path_template(template)
     # FastAPI may keep an included router's routes without the router's prefix; the prefix is
     # the part of the request's path before as many segments as the template has.
     depth = template.count("/")

@@ -2,9 +2,11 @@
 
 import re
 import unicodedata
+from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from annotated_types import Ge, Le
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 
 class InputModel(BaseModel):
@@ -46,3 +48,27 @@ def slugify(name: str) -> str:
 
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+
+
+def _not_a_boolean(value: object) -> object:
+    # JSON's true is not the number 1, whatever Python thinks.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value.strip()
+
+
+Whole = Annotated[int, BeforeValidator(_not_a_boolean)]
+Day = Annotated[date, BeforeValidator(_iso_date)]
+
+# The ids a client may send: positive and within the database's integer range, so an absurd id
+# is a clear 422 rather than an overflow in the driver.
+MAX_ID = 2_147_483_647
+Id = Annotated[int, BeforeValidator(_not_a_boolean), Ge(1), Le(MAX_ID)]

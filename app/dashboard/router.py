@@ -12,6 +12,7 @@ from app.core.errors import Invalid
 from app.core.exports import csv_response
 from app.core.pagination import Page, PageDep
 from app.core.quarters import Quarter, QuarterError
+from app.core.schemas import Id
 from app.dashboard import service
 from app.dashboard.schemas import DashboardRead, DriftRead, Include, LockCreate, LockRead, TrendRead
 from app.strategies import service as strategies
@@ -19,7 +20,7 @@ from app.strategies import service as strategies
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 
 StrategyQuery = Annotated[
-    int | None,
+    Id | None,
     Query(description="The strategy; by default the one running today, else the latest."),
 ]
 

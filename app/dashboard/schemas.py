@@ -4,7 +4,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from app.core.quarters import QuarterField
-from app.core.schemas import InputModel, OutputModel
+from app.core.schemas import Id, InputModel, OutputModel
 from app.tasks.models import Pillar
 
 
@@ -80,7 +80,7 @@ class DashboardRead(BaseModel):
 
     quarter: QuarterField
     as_at: date
-    strategy_id: int
+    strategy_id: Id
     locked: bool = Field(description="Whether the quarter is locked (its board report published).")
     published: bool = Field(
         default=False,
@@ -121,21 +121,21 @@ class TrendRead(BaseModel):
     """The dashboard counts of each quarter of a range: the board's Q1…Q4 columns."""
 
     quarters: list[QuarterField]
-    strategy_id: int
+    strategy_id: Id
     strands: list[StrandTrend]
     totals: list[QuarterTotals]
 
 
 class LockCreate(InputModel):
     quarter: QuarterField
-    strategy_id: int | None = Field(
+    strategy_id: Id | None = Field(
         default=None, description="The strategy; by default the one running today, else the latest."
     )
 
 
 class LockRead(OutputModel):
     id: int
-    strategy_id: int
+    strategy_id: Id
     quarter: str
     starts_on: date
     ends_on: date
@@ -148,7 +148,7 @@ class LockRead(OutputModel):
 
 class Difference(BaseModel):
     strand: str | None = Field(description="The strand's slug; null for the totals.")
-    plan_id: int | None = Field(description="Null for a strand's own figures and the totals.")
+    plan_id: Id | None = Field(description="Null for a strand's own figures and the totals.")
     plan: str | None
     field: str = Field(description="`complete`, `overdue`, `prevent.at_risk`, `complete_pct`…")
     published: int | None

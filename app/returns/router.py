@@ -9,6 +9,7 @@ from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.pagination import Page, PageDep
 from app.core.quarters import QuarterParam
+from app.core.schemas import Id
 from app.returns import service
 from app.returns.models import ReturnStatus
 from app.returns.schemas import ReturnRead, ReturnRevisionRead, ReturnWrite
@@ -17,7 +18,7 @@ from app.strategies import service as strategies
 router = APIRouter(tags=["returns"])
 
 QuarterPath = Annotated[QuarterParam, Path(description="e.g. 2020-21-Q2")]
-StrategyQuery = Annotated[int | None, Query(description="Default: the current strategy.")]
+StrategyQuery = Annotated[Id | None, Query(description="Default: the current strategy.")]
 
 
 @router.get("/returns")

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from app.core.quarters import QuarterField
-from app.core.schemas import InputModel, OutputModel, text
+from app.core.schemas import Id, InputModel, OutputModel, text
 from app.returns.models import ReturnStatus
 
 Narrative = text(20_000)
@@ -18,7 +18,7 @@ class ReturnWrite(InputModel):
 class ReturnRead(OutputModel):
     id: int
     strand: str
-    strand_id: int
+    strand_id: Id
     quarter: QuarterField
     insight: str
     delivery_achieved: str

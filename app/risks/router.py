@@ -12,6 +12,7 @@ from app.core.errors import Invalid
 from app.core.exports import XLSX, csv_response, xlsx_response
 from app.core.pagination import Page, PageDep
 from app.core.quarters import Quarter, QuarterError
+from app.core.schemas import Id
 from app.risks import service
 from app.risks.models import Response as RiskResponse
 from app.risks.models import RiskStatus
@@ -30,7 +31,7 @@ from app.risks.scoring import BANDS_TEXT
 router = APIRouter(tags=["risks"])
 
 StrategyQuery = Annotated[
-    int | None,
+    Id | None,
     Query(description="The strategy; by default the one running today, else the latest."),
 ]
 StrandQuery = Annotated[str | None, Query(max_length=80, description="A strand's slug.")]

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
-from app.core.schemas import InputModel, OutputModel, text
+from app.core.schemas import Day, Id, InputModel, OutputModel, text
 from app.risks.models import Response, RiskAction, RiskStatus
 from app.risks.scoring import BANDS_TEXT, Rating
 
@@ -38,15 +38,15 @@ LEVEL_HELP = "1-5; send likelihood and impact together."
 
 
 class RiskCreate(InputModel):
-    strand_id: int
+    strand_id: Id
     description: Description
     owner: Owner
     mitigation: Mitigation
     response: Response = Field(description="The 5 Ts: treat, tolerate, transfer, terminate, take.")
     ref: Ref | None = Field(default=None, description="Made as the next `A<n>` when not given.")
-    task_id: int | None = Field(default=None, description="A task of the same strand.")
-    registered_on: date | None = Field(default=None, description="Defaults to today.")
-    review_on: date | None = None
+    task_id: Id | None = Field(default=None, description="A task of the same strand.")
+    registered_on: Day | None = Field(default=None, description="Defaults to today.")
+    review_on: Day | None = None
     likelihood: Level | None = Field(
         default=None, description=f"Now, after mitigation; {LEVEL_HELP} Defaults to inherent."
     )
@@ -62,16 +62,16 @@ class RiskCreate(InputModel):
 class RiskUpdate(InputModel):
     """Any field but the ref; null clears an optional one. Closing needs a closure_reason."""
 
-    strand_id: int | None = Field(
+    strand_id: Id | None = Field(
         default=None, description="Another strand of the same strategy; needs write rights on both."
     )
     description: Description | None = None
     owner: Owner | None = None
     mitigation: Mitigation | None = None
     response: Response | None = None
-    task_id: int | None = None
-    registered_on: date | None = None
-    review_on: date | None = None
+    task_id: Id | None = None
+    registered_on: Day | None = None
+    review_on: Day | None = None
     likelihood: Level | None = None
     impact: Level | None = None
     inherent_likelihood: Level | None = None
@@ -81,17 +81,17 @@ class RiskUpdate(InputModel):
     status: RiskStatus | None = Field(
         default=None, description="`closed` needs a closure_reason; `open` clears both."
     )
-    closed_on: date | None = Field(default=None, description="Defaults to today when closing.")
+    closed_on: Day | None = Field(default=None, description="Defaults to today when closing.")
     closure_reason: ClosureReason | None = None
 
 
 class RiskRead(OutputModel):
     id: int
     ref: str
-    strategy_id: int
-    strand_id: int
+    strategy_id: Id
+    strand_id: Id
     strand: str = Field(description="The strand's slug.")
-    task_id: int | None
+    task_id: Id | None
     description: str
     owner: str
     mitigation: str
@@ -156,10 +156,10 @@ class ExportFormat(StrEnum):
 
 
 class TaskAtRiskWithoutOpenRisk(OutputModel):
-    task_id: int
+    task_id: Id
     task_no: int | None
     title: str
-    plan_id: int
+    plan_id: Id
     strand: str
     strand_name: str
 
@@ -167,7 +167,7 @@ class TaskAtRiskWithoutOpenRisk(OutputModel):
 class OpenRiskOnFinishedTask(OutputModel):
     ref: str
     description: str
-    task_id: int
+    task_id: Id
     task_title: str
     task_status: str
     strand: str
@@ -179,13 +179,13 @@ class OpenRiskPastReview(OutputModel):
     description: str
     owner: str
     review_on: date
-    task_id: int | None
+    task_id: Id | None
     strand: str
     strand_name: str
 
 
 class DataQualityReport(OutputModel):
-    strategy_id: int
+    strategy_id: Id
     as_at: date
     quarter: str | None
     tasks_at_risk_without_open_risk: list[TaskAtRiskWithoutOpenRisk]

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, etag, set_etag
 from app.core.db import SessionDep
+from app.core.schemas import Id
 from app.strategies import service
 from app.strategies.schemas import (
     PlanCreate,
@@ -23,7 +24,7 @@ from app.strategies.schemas import (
 router = APIRouter()
 
 StrategyQuery = Annotated[
-    int | None,
+    Id | None,
     Query(description="The strategy; by default the one running today, else the latest."),
 ]
 
@@ -44,17 +45,17 @@ def list_strategies(session: SessionDep) -> list[StrategyRead]:
     return [StrategyRead.model_validate(s) for s in service.list_strategies(session=session)]
 
 
-@router.get("/strategies/{strategy_id}", tags=["strategies"])
-def get_strategy(strategy_id: int, session: SessionDep, response: Response) -> StrategyRead:
+@router.get("/strategies/{strategy_id:int}", tags=["strategies"])
+def get_strategy(strategy_id: Id, session: SessionDep, response: Response) -> StrategyRead:
     """One strategy."""
     strategy = service.get_strategy(session=session, strategy_id=strategy_id)
     set_etag(response, etag("strategy", strategy.id, strategy.version))
     return StrategyRead.model_validate(strategy)
 
 
-@router.patch("/strategies/{strategy_id}", tags=["strategies"])
+@router.patch("/strategies/{strategy_id:int}", tags=["strategies"])
 def update_strategy(
-    strategy_id: int,
+    strategy_id: Id,
     data: StrategyUpdate,
     session: SessionDep,
     actor: ActorDep,
@@ -145,17 +146,17 @@ def list_plans(
     return [PlanRead.model_validate(p) for p in plans]
 
 
-@router.get("/plans/{plan_id}", tags=["plans"])
-def get_plan(plan_id: int, session: SessionDep, response: Response) -> PlanRead:
+@router.get("/plans/{plan_id:int}", tags=["plans"])
+def get_plan(plan_id: Id, session: SessionDep, response: Response) -> PlanRead:
     """One delivery plan."""
     plan = service.get_plan(session=session, plan_id=plan_id)
     set_etag(response, etag("plan", plan.id, plan.version))
     return PlanRead.model_validate(plan)
 
 
-@router.patch("/plans/{plan_id}", tags=["plans"])
+@router.patch("/plans/{plan_id:int}", tags=["plans"])
 def update_plan(
-    plan_id: int,
+    plan_id: Id,
     data: PlanUpdate,
     session: SessionDep,
     actor: ActorDep,

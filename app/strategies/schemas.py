@@ -2,13 +2,24 @@ from datetime import date, datetime
 
 from pydantic import Field, model_validator
 
-from app.core.schemas import InputModel, LongText, Name, OutputModel, PersonName, Slug, text
+from app.core.schemas import (
+    Day,
+    Id,
+    InputModel,
+    LongText,
+    Name,
+    OutputModel,
+    PersonName,
+    Slug,
+    Whole,
+    text,
+)
 
 
 class StrategyCreate(InputModel):
     name: Name
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> "StrategyCreate":
@@ -19,8 +30,8 @@ class StrategyCreate(InputModel):
 
 class StrategyUpdate(InputModel):
     name: Name | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
 
 
 class StrategyRead(OutputModel):
@@ -37,14 +48,14 @@ Aims = list[text(2_000, 1)]
 
 
 class StrandCreate(InputModel):
-    strategy_id: int
+    strategy_id: Id
     name: Name
     slug: Slug | None = None
     lead: PersonName = ""
     purpose: LongText = ""
     strategic_aims: Aims = Field(default_factory=list, max_length=50)
     partnership_forums: Aims = Field(default_factory=list, max_length=50)
-    position: int | None = Field(default=None, ge=0, le=1000)
+    position: Whole | None = Field(default=None, ge=0, le=1000)
 
 
 class StrandUpdate(InputModel):
@@ -53,11 +64,11 @@ class StrandUpdate(InputModel):
     purpose: LongText | None = None
     strategic_aims: Aims | None = Field(default=None, max_length=50)
     partnership_forums: Aims | None = Field(default=None, max_length=50)
-    position: int | None = Field(default=None, ge=0, le=1000)
+    position: Whole | None = Field(default=None, ge=0, le=1000)
 
 
 class PlanCreate(InputModel):
-    strand_id: int
+    strand_id: Id
     name: Name
     tactical_lead: PersonName = ""
     operational_lead: PersonName = ""
@@ -71,7 +82,7 @@ class PlanUpdate(InputModel):
 
 class PlanRead(OutputModel):
     id: int
-    strand_id: int
+    strand_id: Id
     name: str
     position: int
     tactical_lead: str
@@ -81,7 +92,7 @@ class PlanRead(OutputModel):
 
 class StrandRead(OutputModel):
     id: int
-    strategy_id: int
+    strategy_id: Id
     slug: str
     name: str
     position: int

@@ -8,6 +8,7 @@ from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.pagination import Page, PageDep
+from app.core.schemas import Id
 from app.tasks import service
 from app.tasks.models import Pillar, Status
 from app.tasks.schemas import (
@@ -39,8 +40,8 @@ def list_tasks(
     session: SessionDep,
     page: PageDep,
     strand: Annotated[str | None, Query(max_length=80, description="A strand's slug.")] = None,
-    strategy_id: int | None = None,
-    plan_id: int | None = None,
+    strategy_id: Id | None = None,
+    plan_id: Id | None = None,
     pillar: Pillar | None = None,
     status: Status | None = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
@@ -76,17 +77,17 @@ def record_status_batch(
     return StatusBatchRead(events=[StatusEventRead.model_validate(e) for e in events])
 
 
-@router.get("/tasks/{task_id}")
-def get_task(task_id: int, session: SessionDep, response: Response) -> TaskRead:
+@router.get("/tasks/{task_id:int}")
+def get_task(task_id: Id, session: SessionDep, response: Response) -> TaskRead:
     """One task; its ETag goes in If-Match when you PATCH it."""
     task = service.get_task(session=session, task_id=task_id)
     set_etag(response, service.task_etag(task))
     return service.read_one(session=session, task=task)
 
 
-@router.patch("/tasks/{task_id}")
+@router.patch("/tasks/{task_id:int}")
 def update_task(
-    task_id: int,
+    task_id: Id,
     data: TaskUpdate,
     session: SessionDep,
     actor: ActorDep,
@@ -102,9 +103,9 @@ def update_task(
     return service.read_one(session=session, task=task)
 
 
-@router.post("/tasks/{task_id}/status", status_code=status.HTTP_201_CREATED)
+@router.post("/tasks/{task_id:int}/status", status_code=status.HTTP_201_CREATED)
 def record_status(
-    task_id: int, change: StatusChange, session: SessionDep, actor: ActorDep
+    task_id: Id, change: StatusChange, session: SessionDep, actor: ActorDep
 ) -> StatusEventRead:
     """Record a change of status, effective on a date (today by default)."""
     task = service.get_task(session=session, task_id=task_id, for_update=True)
@@ -112,8 +113,8 @@ def record_status(
     return StatusEventRead.model_validate(event)
 
 
-@router.get("/tasks/{task_id}/history")
-def task_history(task_id: int, session: SessionDep) -> list[StatusEventRead]:
+@router.get("/tasks/{task_id:int}/history")
+def task_history(task_id: Id, session: SessionDep) -> list[StatusEventRead]:
     """The task's status events, oldest first, with who recorded each and when."""
     task = service.get_task(session=session, task_id=task_id)
     return [StatusEventRead.model_validate(e) for e in service.history(session=session, task=task)]

@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from app.core.schemas import InputModel, OutputModel, text
+from app.core.schemas import Day, Id, InputModel, OutputModel, Whole, text
 from app.tasks.models import Pillar, Status
 
 Title = text(2_000, 1)
@@ -14,16 +14,16 @@ Note = text(5_000)
 
 
 class TaskCreate(InputModel):
-    plan_id: int
+    plan_id: Id
     pillar: Pillar
     title: Title
-    task_no: int | None = Field(default=None, ge=1, le=100_000)
+    task_no: Whole | None = Field(default=None, ge=1, le=100_000)
     how: How = ""
     owner: Owner = ""
-    due_date: date | None = None
+    due_date: Day | None = None
     due_text: DueText = ""
     status: Status = Status.ongoing
-    added_on: date | None = Field(default=None, description="Defaults to today.")
+    added_on: Day | None = Field(default=None, description="Defaults to today.")
 
 
 class TaskUpdate(InputModel):
@@ -31,17 +31,17 @@ class TaskUpdate(InputModel):
 
     pillar: Pillar | None = None
     title: Title | None = None
-    task_no: int | None = Field(default=None, ge=1, le=100_000)
+    task_no: Whole | None = Field(default=None, ge=1, le=100_000)
     how: How | None = None
     owner: Owner | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     due_text: DueText | None = None
 
 
 class TaskRead(OutputModel):
     id: int
-    plan_id: int
-    strand_id: int
+    plan_id: Id
+    strand_id: Id
     strand: str = Field(description="The strand's slug.")
     pillar: Pillar
     task_no: int | None
@@ -62,12 +62,12 @@ class TaskRead(OutputModel):
 
 class StatusChange(InputModel):
     status: Status
-    effective_date: date | None = Field(default=None, description="Defaults to today.")
+    effective_date: Day | None = Field(default=None, description="Defaults to today.")
     note: Note = ""
 
 
 class BatchStatusChange(StatusChange):
-    task_id: int
+    task_id: Id
 
 
 class StatusBatch(InputModel):
@@ -76,7 +76,7 @@ class StatusBatch(InputModel):
 
 class StatusEventRead(OutputModel):
     id: int
-    task_id: int
+    task_id: Id
     status: Status
     effective_date: date
     note: str

@@ -8,6 +8,7 @@ from app.auth.dependencies import ActorDep, admin_actor
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.pagination import Page, PageDep
+from app.core.schemas import Id
 from app.webhooks import service
 from app.webhooks.models import DeliveryStatus
 from app.webhooks.schemas import (
@@ -56,17 +57,17 @@ def replay_delivery(delivery_id: uuid.UUID, session: SessionDep, actor: ActorDep
     return service.replay_delivery(session=session, actor=actor, delivery_id=str(delivery_id))
 
 
-@router.get("/webhooks/{webhook_id}")
-def get_webhook(webhook_id: int, session: SessionDep, response: Response) -> WebhookRead:
+@router.get("/webhooks/{webhook_id:int}")
+def get_webhook(webhook_id: Id, session: SessionDep, response: Response) -> WebhookRead:
     """One webhook subscription; its ETag goes in If-Match when you PATCH it."""
     subscription = service.get_subscription(session=session, webhook_id=webhook_id)
     set_etag(response, service.webhook_etag(subscription))
     return WebhookRead.model_validate(subscription)
 
 
-@router.patch("/webhooks/{webhook_id}")
+@router.patch("/webhooks/{webhook_id:int}")
 def update_webhook(
-    webhook_id: int,
+    webhook_id: Id,
     data: WebhookUpdate,
     session: SessionDep,
     actor: ActorDep,
@@ -82,16 +83,16 @@ def update_webhook(
     return WebhookRead.model_validate(subscription)
 
 
-@router.delete("/webhooks/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_webhook(webhook_id: int, session: SessionDep, actor: ActorDep) -> None:
+@router.delete("/webhooks/{webhook_id:int}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_webhook(webhook_id: Id, session: SessionDep, actor: ActorDep) -> None:
     """Remove a webhook and its delivery log; deliveries not yet sent are dropped."""
     subscription = service.get_subscription(session=session, webhook_id=webhook_id, for_update=True)
     service.delete_subscription(session=session, actor=actor, subscription=subscription)
 
 
-@router.get("/webhooks/{webhook_id}/deliveries")
+@router.get("/webhooks/{webhook_id:int}/deliveries")
 def list_deliveries(
-    webhook_id: int,
+    webhook_id: Id,
     session: SessionDep,
     page: PageDep,
     status: DeliveryStatus | None = None,

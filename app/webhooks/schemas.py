@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
-from app.core.schemas import InputModel, OutputModel, text
+from app.core.schemas import Id, InputModel, OutputModel, text
 from app.webhooks.models import DeliveryStatus, EventType
 
 MIN_SECRET_LENGTH = 16
@@ -75,8 +75,8 @@ class WebhookRead(OutputModel):
 
 class DeliveryRead(OutputModel):
     id: str = Field(description="Sent as X-Tracker-Delivery; the same on every retry.")
-    webhook_id: int
-    event_id: int
+    webhook_id: Id
+    event_id: Id
     type: EventType
     occurred_at: datetime
     status: DeliveryStatus

@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 
 from app.auth.models import ApiToken
 from app.core.base import utcnow
+from app.core.routes import iter_routes, path_template
 from app.webhooks.models import WebhookDelivery
 from tests import factories
 from tests.conftest import TokenMaker, bearer
@@ -30,18 +31,12 @@ NOT_TOKEN_ROUTES: dict[tuple[str, str], str] = {}
 
 def write_routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path) of every write route, read from the app's route table."""
-    found = set()
-    for route in app.routes:
-        contexts = (
-            route.effective_route_contexts()
-            if hasattr(route, "effective_route_contexts")
-            else [route]
-        )
-        for context in contexts:
-            for method in getattr(context, "methods", None) or ():
-                if method in WRITE_METHODS:
-                    found.add((method, context.path))
-    return found
+    return {
+        (method, path_template(route.path))
+        for route in iter_routes(app)
+        for method in getattr(route, "methods", None) or ()
+        if method in WRITE_METHODS
+    }
 
 
 @dataclass
