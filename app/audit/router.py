@@ -1,6 +1,5 @@
 """The audit trail of every write."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,6 +9,7 @@ from app.audit.schemas import AuditEntryRead
 from app.auth.dependencies import ActorDep
 from app.core.db import SessionDep
 from app.core.pagination import Page, PageDep
+from app.core.schemas import Moment
 
 router = APIRouter(tags=["audit"])
 
@@ -22,8 +22,8 @@ def list_audit(
     entity: Annotated[str | None, Query(max_length=64, description="A table, e.g. task.")] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     by: Annotated[str | None, Query(max_length=100, description="The actor's name.")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
 ) -> Page[AuditEntryRead]:
     """Who changed what and when, newest first (admins: everything; leads: their strands)."""
     entries, total = service.list_entries(

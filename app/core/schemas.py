@@ -2,11 +2,18 @@
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    StringConstraints,
+)
 
 
 class InputModel(BaseModel):
@@ -65,10 +72,21 @@ def _iso_date(value: object) -> object:
     return value.strip()
 
 
+def _iso_moment(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not re.match(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError("must be a time written in ISO 8601, e.g. 2020-06-30T17:00:00Z")
+    return value.strip()
+
+
 Whole = Annotated[int, BeforeValidator(_not_a_boolean)]
 Day = Annotated[date, BeforeValidator(_iso_date)]
+Moment = Annotated[datetime, BeforeValidator(_iso_moment)]
+# In a JSON body, only true or false: not 0, 1 or "yes".
+Flag = Annotated[bool, Strict()]
 
 # The ids a client may send: positive and within the database's integer range, so an absurd id
 # is a clear 422 rather than an overflow in the driver.
 MAX_ID = 2_147_483_647
-Id = Annotated[int, BeforeValidator(_not_a_boolean), Ge(1), Le(MAX_ID)]
+Id = Annotated[int, Ge(1), Le(MAX_ID), BeforeValidator(_not_a_boolean)]

@@ -1,6 +1,5 @@
 """The risk register: risks of each strand, their scores, 5T responses and history."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -12,7 +11,7 @@ from app.core.errors import Invalid
 from app.core.exports import XLSX, csv_response, xlsx_response
 from app.core.pagination import Page, PageDep
 from app.core.quarters import Quarter, QuarterError
-from app.core.schemas import Id
+from app.core.schemas import Day, Id
 from app.risks import service
 from app.risks.models import Response as RiskResponse
 from app.risks.models import RiskStatus
@@ -103,7 +102,7 @@ def data_quality(
     session: SessionDep,
     strategy_id: StrategyQuery = None,
     strand: StrandQuery = None,
-    as_at: Annotated[date | None, Query(description="A past day; today by default.")] = None,
+    as_at: Annotated[Day | None, Query(description="A past day; today by default.")] = None,
     quarter: Annotated[
         str | None, Query(max_length=20, description="As at the quarter's end, e.g. 2020-21-Q2.")
     ] = None,

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
-from app.core.schemas import Id, InputModel, OutputModel, text
+from app.core.schemas import Flag, Id, InputModel, OutputModel, text
 from app.webhooks.models import DeliveryStatus, EventType
 
 MIN_SECRET_LENGTH = 16
@@ -51,14 +51,14 @@ class WebhookCreate(InputModel):
     url: Url
     secret: Secret
     events: Events
-    active: bool = True
+    active: Flag = True
 
 
 class WebhookUpdate(InputModel):
     url: Url | None = None
     secret: Secret | None = None
     events: Events | None = None
-    active: bool | None = None
+    active: Flag | None = None
 
 
 class WebhookRead(OutputModel):

@@ -8,6 +8,7 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.core.config import Settings
 from app.main import create_app
@@ -19,6 +20,9 @@ from tests.live import serve
 schema = schemathesis.openapi.from_dict(
     create_app(Settings(database_url="sqlite://", webhook_worker=False)).openapi()
 )
+# Schema-valid data can still break a business rule (a strategy ending before it starts, an id
+# that names nothing): those answers are checked for their status and shape, not expected to be 2xx.
+EXCLUDED = [positive_data_acceptance]
 FUZZ = settings(
     max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
@@ -39,13 +43,15 @@ def server(app: FastAPI, client: TestClient, admin: dict) -> Iterator[str]:
 @schema.parametrize()
 @FUZZ
 def test_fuzz_as_admin(case, server: str, admin: dict) -> None:
-    case.call_and_validate(base_url=server, headers=admin)
+    case.call_and_validate(base_url=server, headers=admin, excluded_checks=EXCLUDED)
 
 
 @schema.parametrize()
 @FUZZ
 def test_fuzz_as_a_strand_lead(case, server: str, make_token: TokenMaker) -> None:
-    case.call_and_validate(base_url=server, headers=lead_headers(make_token))
+    case.call_and_validate(
+        base_url=server, headers=lead_headers(make_token), excluded_checks=EXCLUDED
+    )
 
 
 def lead_headers(make_token: TokenMaker) -> dict[str, str]:
