@@ -3,7 +3,7 @@
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
 from app.strategies.models import DeliveryPlan, Strand, Strategy
-from app.tasks.models import StatusEvent, Task
+from app.tasks.models import StatusEvent, Task, TaskLink
 
 __all__ = [
     "ApiToken",
@@ -13,4 +13,5 @@ __all__ = [
     "Strand",
     "Strategy",
     "Task",
+    "TaskLink",
 ]
