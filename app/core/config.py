@@ -20,6 +20,15 @@ class Settings(BaseSettings):
     seed_dir: Path = Field(
         default=Path("seed"), description="Where the strategy's seed files are (see seed/)."
     )
+    import_max_bytes: int = Field(
+        default=10 * 1024 * 1024, description="The largest delivery-plan file an upload may be."
+    )
+    import_max_rows: int = Field(
+        default=50_000, description="The most rows (all sheets together) an import reads."
+    )
+    import_max_unpacked_bytes: int = Field(
+        default=100 * 1024 * 1024, description="The most an .xlsx upload may unpack to."
+    )
     token_touch_seconds: int = Field(
         default=60, description="How stale a token's last_used_at may get before it is written."
     )
