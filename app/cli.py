@@ -71,7 +71,8 @@ def seed() -> None:
         session.commit()
     console.print(
         f"{report.strategy}: {len(report.created)} created, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged"
+        f"{len(report.unchanged)} unchanged; tasks: {report.tasks_created} created, "
+        f"{report.tasks_updated} updated"
     )
 
 
