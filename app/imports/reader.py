@@ -103,15 +103,18 @@ def read_plan_file(
     content: bytes, filename: str, *, max_rows: int, max_unpacked_bytes: int
 ) -> PlanFile:
     """Read every plan (and leads) sheet of an .xlsx workbook, or the plan of a .csv file."""
-    stem = PurePath(filename or "plan").stem or "plan"
     counter = _RowCounter(max_rows)
-    if _is_workbook(content, filename):
-        sheets = _workbook_sheets(content, max_unpacked_bytes)
-    else:
-        sheets = [(stem, _csv_rows(content))]
     result = PlanFile()
-    for title, rows in sheets:
-        _read_sheet(title, counter.count(rows), result)
+    if _is_workbook(content, filename):
+        workbook = _open_workbook(content, max_unpacked_bytes)
+        try:
+            for sheet in workbook.worksheets:
+                _read_sheet(sheet.title, counter.count(_sheet_rows(sheet)), result)
+        finally:
+            workbook.close()
+    else:
+        stem = PurePath(filename or "plan").stem or "plan"
+        _read_sheet(stem, counter.count(_csv_rows(content)), result)
     if not result.plans:
         raise PlanFileError("the file holds no delivery plan: no sheet has a Strand/Task header")
     return result
@@ -150,9 +153,7 @@ def _check_archive(content: bytes, max_unpacked_bytes: int) -> None:
         )
 
 
-def _workbook_sheets(
-    content: bytes, max_unpacked_bytes: int
-) -> list[tuple[str, Iterator[Sequence[Any]]]]:
+def _open_workbook(content: bytes, max_unpacked_bytes: int) -> Any:
     _check_archive(content, max_unpacked_bytes)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -160,10 +161,10 @@ def _workbook_sheets(
         # openpyxl raises many kinds of error on a malformed workbook; all mean "not readable".
         log.info("unreadable workbook: %r", error)
         raise PlanFileError("the file is not a readable .xlsx workbook") from error
-    sheets = workbook.worksheets
-    if len(sheets) > MAX_SHEETS:
+    if len(workbook.worksheets) > MAX_SHEETS:
+        workbook.close()
         raise PlanFileError(f"the workbook has more than {MAX_SHEETS} sheets")
-    return [(sheet.title, _sheet_rows(sheet)) for sheet in sheets]
+    return workbook
 
 
 def _sheet_rows(sheet: Any) -> Iterator[Sequence[Any]]:
@@ -300,8 +301,10 @@ def _task_no(value: Any) -> int | None:
     """The task number, None when blank; ValueError when it is not a whole number in range."""
     if isinstance(value, bool):
         raise ValueError
-    if isinstance(value, int | float):
-        if not float(value).is_integer():
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
             raise ValueError
         number = int(value)
     else:

@@ -7,6 +7,7 @@ run stops there and writes nothing. A real run then applies it through the task 
 import is recorded like any other edit) inside the caller's one transaction.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,8 +47,9 @@ COLUMN_OF_FIELD = {
     "pillar": "Strand",
 }
 SHOWN_TITLE = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # New tasks are written this many at a time: few statements, and a progress bar that moves.
-CREATE_BATCH = 500
+CREATE_BATCH = 1_000
 
 
 @dataclass
@@ -105,6 +107,7 @@ def import_file(
     `added_on` (today by default).
     """
     settings = settings or get_settings()
+    filename = _CONTROL.sub("", filename)[:200]
     strand = _strand(session, strand_slug)
     ensure_can_write(actor, strand.slug)
     added_on = added_on or today()
@@ -151,8 +154,12 @@ def _strand(session: Session, slug: str) -> Strand:
 
 def _plan_name(name: str) -> str:
     name = " ".join(name.split())
-    if not 1 <= len(name) <= 200:
-        raise Invalid("a plan name must be 1 to 200 characters", field="plan")
+    if not 1 <= len(name) <= 200 or "\x00" in name:
+        raise Invalid(
+            "a plan name (the --plan given, or the title row or sheet name) must be 1 to 200 "
+            "characters of text",
+            field="plan",
+        )
     return name
 
 
@@ -209,6 +216,10 @@ def _plan_work(
             )
             if value
         }
+    try:
+        PlanUpdate(**wanted_leads)
+    except ValidationError as error:
+        raise Invalid(f"the leads of the plan {name!r}: {_invalid(error)}", field="file") from error
     plan_changes = wanted_leads
     existing: list[Task] = []
     links: dict[int, list[TaskLink]] = defaultdict(list)

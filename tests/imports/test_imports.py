@@ -367,6 +367,15 @@ def test_bad_form_fields_name_the_field(client: TestClient, strands, upload) -> 
     assert (named.status_code, named.json()["errors"][0]["field"]) == (422, "plan")
     missing = upload(b"", "knife.csv")
     assert missing.status_code == 422
+    long_title = upload(csv_file("A" * 201, [["PREVENT", "a", ""]]), "k.csv")
+    assert (long_title.status_code, long_title.json()["errors"][0]["field"]) == (422, "plan")
+    long_lead = xlsx([("Knife Crime", None, [])], leads=[["Knife Crime", "x" * 201, ""]])
+    refused = upload(long_lead, "k.xlsx")
+    assert (refused.status_code, refused.json()["detail"]) == (
+        422,
+        "the leads of the plan 'Knife Crime': tactical_lead: String should have at most 200 "
+        "characters",
+    )
 
 
 def test_added_on_dates_the_new_tasks_and_their_first_status(
