@@ -65,12 +65,17 @@ class _Item:
     status: Status | None = None
     changes: list[str] = field(default_factory=list)
     wanted_links: set[Ref] | None = None
+    created_id: int | None = None
 
     @property
     def ref(self) -> Ref:
         if self.task is not None:
             return ("task", self.task.id)  # type: ignore[return-value]
         return ("row", self.row.number)
+
+    @property
+    def task_id(self) -> int | None:
+        return self.task.id if self.task is not None else self.created_id
 
 
 @dataclass
@@ -423,9 +428,8 @@ def _apply(
             plan=work.plan,  # type: ignore[arg-type]
             items=[item.create.model_copy(update={"plan_id": work.plan.id}) for item in creating],  # type: ignore[union-attr]
         )
-        for item, task in zip(creating, created, strict=True):
-            ids[item.ref] = task.id  # type: ignore[assignment]
-            item.task = task
+        for item, task_id in zip(creating, created, strict=True):
+            ids[item.ref] = item.created_id = task_id
         creating.clear()
 
     for item in work.items:
@@ -479,14 +483,14 @@ def _apply_links(session: Session, actor: Actor, work: _PlanWork, ids: dict[Ref,
     fresh: list[dict[str, Any]] = []
     now = utcnow()
     for item in work.items:
-        if item.wanted_links is None or item.task is None:
+        if item.wanted_links is None or item.task_id is None:
             continue
         wanted = {task_id(ref) for ref in item.wanted_links}
-        current = {link.linked_task_id: link for link in work.links.get(item.task.id, [])}  # type: ignore[arg-type]
+        current = {link.linked_task_id: link for link in work.links.get(item.task_id, [])}
         stale.extend(link.id for target, link in current.items() if target not in wanted)  # type: ignore[misc]
         fresh.extend(
             {
-                "task_id": item.task.id,
+                "task_id": item.task_id,
                 "linked_task_id": target,
                 "created_at": now,
                 "created_by": actor.name,
@@ -516,7 +520,7 @@ def _report(
                 pillar=item.row.pillar,
                 task_no=item.row.task_no,
                 title=_shown(item.row.title),
-                task_id=item.task.id if item.task is not None else None,
+                task_id=item.task_id,
                 changes=item.changes,
                 reason=item.reason if item.outcome is Outcome.skipped else None,
             )

@@ -51,6 +51,8 @@ def test_a_workbook_imports_every_row_or_says_why_not(
     )
     tasks = _by_no(_tasks(client, admin, plan_id=made["id"]))
     assert sorted(tasks) == [1, 2, 3, 4, 5]
+    created = {r["task_id"]: r["title"] for r in plan["rows"] if r["outcome"] == "created"}
+    assert created == {t["id"]: t["title"] for t in tasks.values()}
     assert [tasks[n]["pillar"] for n in (1, 2, 3, 4, 5)] == ["prevent"] * 3 + ["pursue"] * 2
     assert (tasks[1]["due_text"], tasks[1]["due_date"]) == ("1st review 15/6/18", "2018-06-15")
     assert (tasks[2]["due_text"], tasks[2]["due_date"], tasks[2]["status"]) == (
@@ -201,6 +203,8 @@ def test_a_sheet_without_numbers_matches_rows_by_their_text(
     ]
     first = upload(csv_file(None, rows, header), "Digital Crime & Fraud.csv").json()
     assert (first["created"], first["plans"][0]["name"]) == (3, "Digital Crime & Fraud")
+    made = {r["task_id"]: r["title"] for r in first["plans"][0]["rows"]}
+    assert made == {t["id"]: t["title"] for t in _tasks(client, admin)}
     rows[2][2] = "With the banks and building societies"
     rows[1][1] = "Identify  business victims"
     second = upload(csv_file(None, rows, header), "Digital Crime & Fraud.csv").json()
