@@ -6,9 +6,10 @@ are accepted) — with an optional title row above it naming the plan. The pilla
 the first row of its group (often a merged cell), so it is carried down. A "Strand Leads & Review
 Dates" sheet (`Area | Tactical Lead | Operational Lead`) gives the plans' leads.
 
-Every row below a header is accounted for: it is either a task or skipped with a reason, so that
-imported + skipped = rows read. The file is untrusted: its size, its rows and, for a workbook, what
-it unpacks to are bounded, and anything unreadable is refused with a clear `Invalid`.
+Every row below a header, up to the last one with anything in it, is accounted for: it is either
+a task or skipped with a reason, so that imported + skipped = rows read. The file is untrusted:
+its rows and, for a workbook, what it unpacks to are bounded, and anything unreadable is refused
+with a clear `Invalid`.
 """
 
 import csv
@@ -80,7 +81,6 @@ class PlanRow:
 class PlanSheet:
     source: str
     name: str
-    columns: frozenset[str]
     rows: list[PlanRow] = field(default_factory=list)
 
 
@@ -381,12 +381,11 @@ def _read_plan_rows(
     into: PlanFile,
 ) -> None:
     sheets: dict[str, PlanSheet] = {}
-    found = frozenset(columns)
 
     def sheet_for(plan_name: str) -> PlanSheet:
         if plan_name not in sheets:
             source = title if plan_name == name else f"{title} (plan {plan_name})"
-            sheets[plan_name] = PlanSheet(source=source, name=plan_name, columns=found)
+            sheets[plan_name] = PlanSheet(source=source, name=plan_name)
             into.plans.append(sheets[plan_name])
         return sheets[plan_name]
 

@@ -167,6 +167,16 @@ def test_an_edited_sheet_updates_only_what_changed(
     again = upload(knife_workbook(edited), "knife.xlsx", plan="Knife Crime").json()
     assert (again["updated"], again["unchanged"]) == (0, 5)
 
+    new_leads = knife_workbook(edited, leads=("C/Insp Sam Smith", "Insp Ria Shah"))
+    plan = upload(new_leads, "knife.xlsx", plan="Knife Crime").json()["plans"][0]
+    assert (plan["plan"], plan["plan_changes"], plan["unchanged"]) == (
+        "updated",
+        ["operational_lead"],
+        5,
+    )
+    [made] = client.get("/api/v1/strands/gangs-and-knife-crime", headers=admin).json()["plans"]
+    assert (made["operational_lead"], made["version"]) == ("Insp Ria Shah", 2)
+
 
 def test_numbers_that_restart_in_each_pillar_are_kept_apart(
     client: TestClient, admin: dict, strands, upload

@@ -73,10 +73,12 @@ def xlsx(
     return buffer.getvalue()
 
 
-def knife_workbook(rows: Sequence[Sequence[Any]] = KNIFE_ROWS) -> bytes:
+def knife_workbook(
+    rows: Sequence[Sequence[Any]] = KNIFE_ROWS, leads: Sequence[str] = ("C/Insp Sam Smith", "TBC")
+) -> bytes:
     return xlsx(
         [("Knife crime", "Violence 4P plan - Knife crime", rows)],
-        leads=[["Knife Crime", "C/Insp Sam Smith", "TBC"], ["USG & County Lines", "DCI Frost", ""]],
+        leads=[["Knife Crime", *leads], ["USG & County Lines", "DCI Frost", ""]],
         merge={"Knife crime": KNIFE_PILLAR_ROWS},
     )
 
