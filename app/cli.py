@@ -1,14 +1,17 @@
-"""The `tracker` command: migrations, seed data, API tokens and the webhook worker."""
+"""The `tracker` command: migrations, seed data, imports, API tokens and the webhook worker."""
 
 import getpass
 import signal
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from alembic import command
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 from sqlmodel import select
 
@@ -21,6 +24,8 @@ from app.core.db import make_engine, write_session
 from app.core.errors import DomainError
 from app.core.logs import configure_logging
 from app.core.migrations import alembic_config
+from app.imports import service as imports
+from app.imports.schemas import ImportReport, Outcome
 from app.seed import service as seed_service
 from app.strategies.models import Strand
 from app.webhooks.worker import Worker
@@ -33,6 +38,8 @@ console = Console(stderr=True)
 LOCAL_ADMIN = "local-admin"
 # Who the audit trail records for changes made at the command line.
 CLI = Actor(token_id=0, name=f"cli:{getpass.getuser()}", role=Role.admin, strands=frozenset())
+# Files with fewer rows import in a blink; a bar would only flicker.
+PROGRESS_FROM_ROWS = 500
 
 
 def _engine():
@@ -60,7 +67,8 @@ def seed() -> None:
         session.commit()
     console.print(
         f"{report.strategy}: {len(report.created)} created, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged"
+        f"{len(report.unchanged)} unchanged; tasks: {report.tasks_created} created, "
+        f"{report.tasks_updated} updated"
     )
 
 
@@ -83,6 +91,122 @@ def setup() -> None:
     if clear:
         console.print("An admin token was made for you; it is shown only this once:")
         print(clear, flush=True)
+
+
+class _ProgressBar:
+    """A progress bar that appears only once an import turns out to be large."""
+
+    def __init__(self) -> None:
+        self.progress: Progress | None = None
+        self.task = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_FROM_ROWS:
+            return
+        if self.progress is None:
+            self.progress = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("importing rows", total=total)
+        self.progress.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+@app.command("import")
+def import_plans(
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="An .xlsx or .csv file."),
+    ],
+    strand: Annotated[str, typer.Option("--strand", help="The slug of the plans' strand.")],
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="The plan's name (a one-plan file only).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    added_on: Annotated[
+        datetime | None,
+        typer.Option("--added-on", formats=["%Y-%m-%d"], help="When new tasks joined the plan."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Import delivery plans (Appendix 2 layout) into a strand; all of it, or nothing."""
+    settings = get_settings()
+    if file.stat().st_size > settings.import_max_bytes:
+        console.print(
+            f"[red]error:[/red] {escape(str(file))} is larger than "
+            f"{settings.import_max_bytes:,} bytes (TRACKER_IMPORT_MAX_BYTES)"
+        )
+        raise typer.Exit(code=1)
+    actor = Actor(token_id=0, name=f"cli:{getpass.getuser()}", role=Role.admin, strands=frozenset())
+    bar = _ProgressBar()
+    with write_session(_engine()) as session:
+        try:
+            report = imports.import_file(
+                session=session,
+                actor=actor,
+                content=file.read_bytes(),
+                filename=file.name,
+                strand_slug=strand,
+                plan_name=plan,
+                dry_run=dry_run,
+                added_on=added_on.date() if added_on else None,
+                progress=bar,
+                settings=settings,
+            )
+        except DomainError as error:
+            bar.close()
+            _fail(error)
+        bar.close()
+        if not dry_run:
+            session.commit()
+    if as_json:
+        print(report.model_dump_json(indent=2), flush=True)
+        return
+    _print_import(report)
+
+
+def _print_import(report: ImportReport) -> None:
+    out = Console(highlight=False, soft_wrap=True)
+    table = Table("plan", "plan is", "rows read", "created", "updated", "unchanged", "skipped")
+    for plan in report.plans:
+        table.add_row(
+            escape(plan.name),
+            plan.plan.value,
+            *(str(n) for n in (plan.rows_read, plan.created, plan.updated, plan.unchanged)),
+            str(plan.skipped),
+        )
+    for plan in report.plans:
+        out.print(f"[bold]{escape(plan.name)}[/bold] ({escape(plan.sheet)})")
+        for row in plan.rows:
+            if not report.dry_run and row.outcome in (Outcome.created, Outcome.unchanged):
+                continue
+            detail = row.reason if row.outcome is Outcome.skipped else ", ".join(row.changes)
+            task = f"{row.pillar.value if row.pillar else ''} {row.task_no or ''}".strip()
+            out.print(
+                f"  row {row.row:>5}  {row.outcome.value:<9}  {task:<12}  "
+                f"{escape(row.title[:60])}  {escape(detail or '')}".rstrip()
+            )
+        for warning in plan.warnings:
+            out.print(f"  [yellow]warning:[/yellow] {escape(warning)}")
+    for warning in report.warnings:
+        out.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    out.print(table)
+    done = "dry run: nothing was written" if report.dry_run else "imported"
+    out.print(
+        f"{done}: {report.rows_read} rows read, {report.created} created, "
+        f"{report.updated} updated, {report.unchanged} unchanged, {report.skipped} skipped"
+    )
 
 
 @token_app.command("create")

@@ -67,7 +67,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(
         InputGuard,
         max_body_bytes=settings.max_body_bytes,
-        max_upload_bytes=settings.max_upload_bytes,
+        # Multipart adds its boundaries and headers around the file.
+        max_upload_bytes=settings.import_max_bytes + 65_536,
     )
     app.add_middleware(
         WriteRateLimit, per_minute=settings.write_rate_per_minute, burst=settings.write_burst

@@ -7,7 +7,7 @@ from app.dashboard.models import QuarterLock
 from app.returns.models import QuarterlyReturn, ReturnRevision
 from app.risks.models import Risk, RiskEvent
 from app.strategies.models import DeliveryPlan, Strand, Strategy
-from app.tasks.models import StatusEvent, Task
+from app.tasks.models import StatusEvent, Task, TaskLink
 from app.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Strand",
     "Strategy",
     "Task",
+    "TaskLink",
     "WebhookDelivery",
     "WebhookEvent",
     "WebhookSubscription",

@@ -156,6 +156,19 @@ def record(
     )
 
 
+def record_created(*, session: Session, records: Iterable[Any]) -> None:
+    """Record records written in bulk, which the ORM (and so the listener) never saw."""
+    entries = [
+        {
+            **_entry(session, record, "create", None, _snapshot(record)),
+            "entity_id": str(record.id),
+        }
+        for record in records
+    ]
+    if entries:
+        session.execute(sa.insert(AuditEntry.__table__), entries)
+
+
 sa.event.listen(OrmSession, "after_flush", _after_flush)
 
 

@@ -22,7 +22,6 @@ class Settings(BaseSettings):
         default=Path("seed"), description="Where the strategy's seed files are (see seed/)."
     )
     max_body_bytes: int = Field(default=1_048_576, description="Largest JSON body accepted.")
-    max_upload_bytes: int = Field(default=10_485_760, description="Largest file upload accepted.")
     write_rate_per_minute: int = Field(
         default=600, description="Writes a token may make a minute (0: no limit), per process."
     )
@@ -30,6 +29,15 @@ class Settings(BaseSettings):
     frame_ancestors: str = Field(
         default="'none'",
         description="Who may frame the HTML pages, as CSP frame-ancestors (e.g. the intranet).",
+    )
+    import_max_bytes: int = Field(
+        default=10 * 1024 * 1024, description="The largest delivery-plan file an upload may be."
+    )
+    import_max_rows: int = Field(
+        default=50_000, description="The most rows (all sheets together) an import reads."
+    )
+    import_max_unpacked_bytes: int = Field(
+        default=100 * 1024 * 1024, description="The most an .xlsx upload may unpack to."
     )
     token_touch_seconds: int = Field(
         default=60, description="How stale a token's last_used_at may get before it is written."

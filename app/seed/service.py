@@ -1,4 +1,4 @@
-"""Loading the strategy held in `seed/`: running it again changes nothing."""
+"""Loading the strategy held in `seed/` and its delivery plans: running it again changes nothing."""
 
 import tomllib
 from dataclasses import dataclass, field
@@ -10,6 +10,9 @@ from sqlmodel import Session, select
 from app.auth.models import Role
 from app.auth.service import Actor
 from app.core.config import get_settings
+from app.imports import service as imports
+from app.imports.reader import PlanLeads
+from app.imports.schemas import Outcome
 from app.strategies import service as strategies
 from app.strategies.models import Strand, Strategy
 from app.strategies.schemas import StrandCreate, StrandUpdate, StrategyCreate
@@ -25,6 +28,8 @@ class SeedReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    tasks_created: int = 0
+    tasks_updated: int = 0
 
     @property
     def changed(self) -> bool:
@@ -37,8 +42,9 @@ def read_strategy_file(seed_dir: Path) -> dict[str, Any]:
 
 
 def load_strategy(*, session: Session, seed_dir: Path | None = None) -> SeedReport:
-    """Create or bring up to date the seeded strategy and its strands, in the seed's order."""
-    data = read_strategy_file(seed_dir or get_settings().seed_dir)
+    """Create or bring up to date the seeded strategy, its strands and their delivery plans."""
+    seed_dir = seed_dir or get_settings().seed_dir
+    data = read_strategy_file(seed_dir)
     meta = data["strategy"]
     report = SeedReport(strategy=meta["name"])
     strategy = session.exec(select(Strategy).where(Strategy.name == meta["name"])).first()
@@ -79,7 +85,40 @@ def load_strategy(*, session: Session, seed_dir: Path | None = None) -> SeedRepo
         )
         report.updated.append(f"strand {row['slug']}")
     session.flush()
+    load_plans(session=session, seed_dir=seed_dir, report=report)
     return report
+
+
+def load_plans(*, session: Session, seed_dir: Path, report: SeedReport) -> None:
+    """Import every plan of `plans.toml` through the importer, as a lead would."""
+    with (seed_dir / "plans.toml").open("rb") as handle:
+        data = tomllib.load(handle)
+    for entry in data["plan"]:
+        path = seed_dir / entry["file"]
+        result = imports.import_file(
+            session=session,
+            actor=SYSTEM,
+            content=path.read_bytes(),
+            filename=path.name,
+            strand_slug=entry["strand"],
+            plan_name=entry["name"],
+            added_on=data["added_on"],
+            leads=PlanLeads(
+                area=entry["name"],
+                tactical_lead=entry.get("tactical_lead", ""),
+                operational_lead=entry.get("operational_lead", ""),
+            ),
+        )
+        plan = result.plans[0]
+        report.tasks_created += result.created
+        report.tasks_updated += result.updated
+        label = f"plan {entry['strand']}/{plan.name}"
+        if plan.plan is Outcome.created:
+            report.created.append(label)
+        elif plan.plan is Outcome.updated or result.created or result.updated:
+            report.updated.append(label)
+        else:
+            report.unchanged.append(label)
 
 
 def is_empty(*, session: Session) -> bool:

@@ -65,3 +65,16 @@ class StatusEvent(SQLModel, table=True):
     note: str = Field(default="", sa_type=sa.Text)
     recorded_by: str = Field(sa_type=sa.String(100))
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TaskLink(SQLModel, table=True):
+    """One task's `Linked to action (N)`: the task whose How names another task of its plan."""
+
+    __tablename__ = "task_link"
+    __table_args__ = (sa.UniqueConstraint("task_id", "linked_task_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
+    linked_task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(default="", sa_type=sa.String(100))

@@ -7,8 +7,11 @@ from fastapi import APIRouter, Query, Response, status
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
+from app.core.exports import XLSX
 from app.core.pagination import Page, PageDep
 from app.core.schemas import Id
+from app.imports import export
+from app.imports.schemas import ExportFormat
 from app.tasks import service
 from app.tasks.models import Pillar, Status
 from app.tasks.schemas import (
@@ -35,7 +38,11 @@ def create_task(
     return service.read_one(session=session, task=task)
 
 
-@router.get("/tasks")
+@router.get(
+    "/tasks",
+    response_model=Page[TaskRead],
+    responses={200: {"content": {XLSX: {}, "text/csv": {}}}},
+)
 def list_tasks(
     session: SessionDep,
     page: PageDep,
@@ -52,8 +59,15 @@ def list_tasks(
         str | None, Query(max_length=200, description="Text in title, how or owner.")
     ] = None,
     sort: TaskSort = TaskSort.plan_order,
-) -> Page[TaskRead]:
-    """Tasks, filtered, sorted and paged."""
+    fmt: Annotated[
+        ExportFormat | None,
+        Query(
+            alias="format",
+            description="xlsx or csv: every matching task (not a page) as delivery-plan sheets.",
+        ),
+    ] = None,
+) -> Page[TaskRead] | Response:
+    """Tasks, filtered, sorted and paged; or, with `format`, all of them as a spreadsheet."""
     filters = service.TaskFilters(
         strand=strand,
         strategy_id=strategy_id,
@@ -64,6 +78,9 @@ def list_tasks(
         overdue=overdue,
         q=q,
     )
+    if fmt is not None:
+        plans = export.plans_of_tasks(session=session, filters=filters)
+        return export.download(plans, fmt, "tasks")
     items, total = service.list_tasks(session=session, filters=filters, page=page, sort=sort)
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 

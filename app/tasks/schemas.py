@@ -52,6 +52,10 @@ class TaskRead(OutputModel):
     due_text: str
     status: Status
     added_on: date
+    linked_task_ids: list[int] = Field(
+        default_factory=list,
+        description="Tasks of the plan that its How says it is linked to (`Linked to (N)`).",
+    )
     overdue: bool
     version: int
     created_at: datetime

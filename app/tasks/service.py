@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from app.audit import service as audit
 from app.auth.service import Actor, ensure_can_write
 from app.core.base import today, utcnow
 from app.core.concurrency import check_if_match, etag
@@ -17,7 +18,7 @@ from app.dashboard import service as dashboard
 from app.imports.when import parse_when
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand
-from app.tasks.models import Pillar, Status, StatusEvent, Task
+from app.tasks.models import Pillar, Status, StatusEvent, Task, TaskLink
 from app.tasks.schemas import (
     StatusBatch,
     StatusChange,
@@ -27,7 +28,7 @@ from app.tasks.schemas import (
     TaskUpdate,
 )
 from app.webhooks.models import EventType
-from app.webhooks.service import emit
+from app.webhooks.service import emit, emit_many
 
 CLOSED = (Status.complete, Status.withdrawn)
 PILLAR_ORDER = sa.case({p.value: i for i, p in enumerate(Pillar)}, value=Task.pillar)
@@ -55,15 +56,35 @@ def is_overdue(task: Task, on: date | None = None) -> bool:
     )
 
 
-def to_read(task: Task, strand_slug: str) -> TaskRead:
+def to_read(task: Task, strand_slug: str, linked_task_ids: Sequence[int] = ()) -> TaskRead:
     return TaskRead.model_validate(
-        {**task.model_dump(), "strand": strand_slug, "overdue": is_overdue(task)}
+        {
+            **task.model_dump(),
+            "strand": strand_slug,
+            "overdue": is_overdue(task),
+            "linked_task_ids": list(linked_task_ids),
+        }
     )
+
+
+def links_of(*, session: Session, task_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The tasks each of these tasks is linked to, in one query however many there are."""
+    linked: dict[int, list[int]] = {task_id: [] for task_id in task_ids}
+    if task_ids:
+        rows = session.execute(
+            sa.select(TaskLink.task_id, TaskLink.linked_task_id)
+            .where(TaskLink.task_id.in_(task_ids))  # type: ignore[attr-defined]
+            .order_by(TaskLink.task_id, TaskLink.linked_task_id)
+        )
+        for task_id, linked_task_id in rows:
+            linked[task_id].append(linked_task_id)
+    return linked
 
 
 def read_one(*, session: Session, task: Task) -> TaskRead:
     strand = strategies.get_strand_by_id(session=session, strand_id=task.strand_id)
-    return to_read(task, strand.slug)
+    links = links_of(session=session, task_ids=[task.id])  # type: ignore[list-item]
+    return to_read(task, strand.slug, links[task.id])  # type: ignore[index]
 
 
 def get_task(*, session: Session, task_id: int, for_update: bool = False) -> Task:
@@ -115,49 +136,117 @@ def create_task(
 ) -> Task:
     """Add a task to a plan, with its first status event effective on the day it was added."""
     plan = plan or strategies.get_plan(session=session, plan_id=data.plan_id)
+    [task_id] = create_tasks(session=session, actor=actor, plan=plan, items=[data])
+    return get_task(session=session, task_id=task_id)
+
+
+def _ensure_task_nos_free(session: Session, *, plan_id: int, items: Sequence[TaskCreate]) -> None:
+    """New task numbers must be free in their plan's pillar, and not repeated among themselves."""
+    wanted: set[tuple[Pillar, int]] = set()
+    for data in items:
+        if data.task_no is None:
+            continue
+        if (data.pillar, data.task_no) in wanted:
+            raise Conflict(f"the plan would have two {data.pillar.value} tasks {data.task_no}")
+        wanted.add((data.pillar, data.task_no))
+    if not wanted:
+        return
+    numbers = [number for _, number in wanted]
+    # A range rather than a list of numbers: one short statement however many tasks come.
+    taken = session.execute(
+        sa.select(Task.pillar, Task.task_no).where(
+            Task.plan_id == plan_id,
+            Task.task_no.between(min(numbers), max(numbers)),  # type: ignore[union-attr]
+        )
+    ).all()
+    clashes = sorted((Pillar(p), n) for p, n in taken if (Pillar(p), n) in wanted)
+    if clashes:
+        pillar, number = clashes[0]
+        raise Conflict(f"the plan already has a {pillar.value} task number {number}")
+
+
+def create_tasks(
+    *, session: Session, actor: Actor, plan: DeliveryPlan, items: Sequence[TaskCreate]
+) -> list[int]:
+    """Add tasks to one plan, each with its first status event effective on its `added_on`.
+
+    All of them or none. The rows are written in bulk and only their ids (in the order of
+    `items`) come back, so that an import of a large plan costs little more than a few creates.
+    """
     strand = strategies.strand_of_plan(session=session, plan=plan)
     ensure_can_write(actor, strand.slug)
-    added_on = data.added_on or today()
-    if added_on > today():
-        raise Invalid(f"{added_on} is in the future", field="added_on")
-    # The first event is effective on added_on, so it too may not fall in a locked quarter.
-    dashboard.ensure_quarter_open(
-        session=session, strand_id=strand.id, day=added_on, field="added_on"
-    )
-    _ensure_task_no_free(
-        session, plan_id=plan.id, pillar=data.pillar, task_no=data.task_no, task_id=None
-    )
+    for data in items:
+        if data.plan_id != plan.id:
+            raise Invalid(f"task for plan {data.plan_id} given for plan {plan.id}", field="plan_id")
+        if data.added_on is not None and data.added_on > today():
+            raise Invalid(f"{data.added_on} is in the future", field="added_on")
+    if not items:
+        return []
+    # Each first event is effective on its added_on, so none may fall in a locked quarter.
+    for day in sorted({data.added_on or today() for data in items}):
+        dashboard.ensure_quarter_open(
+            session=session, strand_id=strand.id, day=day, field="added_on"
+        )
+    _ensure_task_nos_free(session, plan_id=plan.id, items=items)
     now = utcnow()
-    task = Task(
-        **data.model_dump(exclude={"plan_id", "added_on", "due_date"}),
-        plan_id=plan.id,
-        strand_id=strand.id,
-        added_on=added_on,
-        due_date=_due_date(data.due_date, data.due_text),
-        created_at=now,
-        updated_at=now,
-        created_by=actor.name,
-        updated_by=actor.name,
-    )
-    session.add(task)
-    session.flush()
-    session.add(
-        StatusEvent(
-            task_id=task.id,
-            status=data.status,
-            effective_date=added_on,
-            note="Task added to the plan.",
-            recorded_by=actor.name,
-            recorded_at=now,
+    added_on = today()
+    rows = [
+        {
+            **data.model_dump(exclude={"plan_id", "added_on", "due_date"}),
+            "plan_id": plan.id,
+            "strand_id": strand.id,
+            "added_on": data.added_on or added_on,
+            "due_date": _due_date(data.due_date, data.due_text),
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+            "created_by": actor.name,
+            "updated_by": actor.name,
+        }
+        for data in items
+    ]
+    session.execute(Task.__table__.insert(), rows)  # type: ignore[attr-defined]
+    # An executemany inserts the rows one after another, so their ids rise in the order given;
+    # reading them back is far cheaper than RETURNING them in order (a sentinel query per batch).
+    ids = list(
+        session.scalars(
+            sa.select(Task.id)
+            .where(
+                Task.plan_id == plan.id,
+                Task.created_at == now,
+                Task.created_by == actor.name,
+            )
+            .order_by(Task.id)
         )
     )
-    session.flush()
-    emit(
+    if len(ids) != len(rows):
+        raise Conflict("another change to the plan was made at the same moment: try again")
+    session.execute(
+        sa.insert(StatusEvent),
+        [
+            {
+                "task_id": task_id,
+                "status": row["status"],
+                "effective_date": row["added_on"],
+                "note": "Task added to the plan.",
+                "recorded_by": actor.name,
+                "recorded_at": now,
+            }
+            for task_id, row in zip(ids, rows, strict=True)
+        ],
+    )
+    # Written in bulk, so the audit trail and the outbox are told here rather than by the ORM.
+    created = [Task(**row, id=task_id) for task_id, row in zip(ids, rows, strict=True)]
+    audit.record_created(session=session, records=created)
+    emit_many(
         session=session,
         type=EventType.task_created,
-        data={**_event_keys(task, strand.slug), "task": to_read(task, strand.slug)},
+        data=[
+            {**_event_keys(task, strand.slug), "task": to_read(task, strand.slug)}
+            for task in created
+        ],
     )
-    return task
+    return ids
 
 
 def _event_keys(task: Task, strand_slug: str) -> dict[str, Any]:
@@ -174,7 +263,7 @@ def update_task(
         if_match,
         task_etag(task),
         what="task",
-        current=lambda: to_read(task, strand.slug).model_dump(mode="json"),
+        current=lambda: read_one(session=session, task=task).model_dump(mode="json"),
     )
     changes = data.model_dump(exclude_unset=True)
     for required in ("pillar", "title"):
@@ -393,4 +482,5 @@ def list_tasks(
 ) -> tuple[list[TaskRead], int]:
     statement = task_query(filters, sort)
     rows = session.execute(statement.limit(page.limit).offset(page.offset)).all()
-    return [to_read(task, slug) for task, slug in rows], count(session, statement)
+    links = links_of(session=session, task_ids=[task.id for task, _ in rows])
+    return [to_read(task, slug, links[task.id]) for task, slug in rows], count(session, statement)

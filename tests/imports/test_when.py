@@ -2,11 +2,13 @@
 
 import calendar
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.imports.reader import read_plan_file
 from app.imports.when import When, parse_when, parse_when_cell
 
 NO_DATE = When(due_date=None, complete=False)
@@ -59,6 +61,18 @@ OTHER_VALUES = [
     ("Completed", When(None, True)),
     ("Meeting with OPCC due in May.", NO_DATE),
 ]
+
+
+SEED_PLANS = Path(__file__).resolve().parents[2] / "seed" / "plans"
+
+
+def test_the_seed_values_are_every_when_of_the_seed_plans_as_the_importer_reads_them() -> None:
+    expected = dict(SEED_VALUES)
+    read = {}
+    for path in sorted(SEED_PLANS.glob("*.csv")):
+        plans = read_plan_file(path.read_bytes(), path.name, max_rows=1_000, max_unpacked_bytes=0)
+        read |= {row.due_text: row.when for plan in plans.plans for row in plan.rows}
+    assert read == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), SEED_VALUES + OTHER_VALUES)

@@ -74,6 +74,14 @@ class Request:
     url: str
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    files: dict[str, Any] | None = None
+    data: dict[str, str] | None = None
+
+
+PLAN_CSV = (
+    "Strand,Task,How,Who,When,Task No\r\n"
+    "PREVENT,Promote Hate Crime Awareness Week,Comms campaign,PC Shah,Sep-18,1\r\n"
+).encode()
 
 
 FULL_RETURN = {"insight": "i", "delivery_achieved": "a", "delivery_scheduled": "s"}
@@ -260,6 +268,15 @@ CASES: dict[tuple[str, str], tuple[str, Callable[[World], Request]]] = {
         "admin",
         lambda w: _req("POST", "/api/v1/dashboard/locks", {"quarter": "2020-21-Q1"}),
     ),
+    ("POST", "/api/v1/imports"): (
+        "lead",
+        lambda w: Request(
+            "POST",
+            "/api/v1/imports",
+            files={"file": ("plan.csv", PLAN_CSV, "text/csv")},
+            data={"strand": "hate-crime", "plan": "Hate Crime", "added_on": "2020-05-01"},
+        ),
+    ),
     ("DELETE", "/api/v1/dashboard/locks/{quarter}"): (
         "admin",
         lambda w: (_locked_q1(w), _req("DELETE", "/api/v1/dashboard/locks/2020-21-Q1"))[-1],
@@ -287,7 +304,12 @@ def test_every_write_route_has_a_case(app: FastAPI) -> None:
 
 def send(client: TestClient, request: Request, headers: dict[str, str]):
     return client.request(
-        request.method, request.url, json=request.json, headers={**request.headers, **headers}
+        request.method,
+        request.url,
+        json=request.json,
+        files=request.files,
+        data=request.data,
+        headers={**request.headers, **headers},
     )
 
 

@@ -1,0 +1,58 @@
+from enum import StrEnum
+
+from pydantic import Field
+
+from app.core.schemas import OutputModel
+from app.tasks.models import Pillar
+
+
+class Outcome(StrEnum):
+    created = "created"
+    updated = "updated"
+    unchanged = "unchanged"
+    skipped = "skipped"
+
+
+class ExportFormat(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+class RowOutcome(OutputModel):
+    row: int = Field(description="The row's number in its sheet, as a spreadsheet shows it.")
+    outcome: Outcome
+    pillar: Pillar | None = None
+    task_no: int | None = None
+    title: str = Field(default="", description="The task text, shortened to 100 characters.")
+    task_id: int | None = Field(default=None, description="None for a task a dry run would add.")
+    changes: list[str] = Field(default_factory=list, description="The fields an update changes.")
+    reason: str | None = Field(default=None, description="Why a skipped row is not a task.")
+
+
+class PlanOutcome(OutputModel):
+    sheet: str
+    name: str
+    plan_id: int | None = Field(default=None, description="None for a plan a dry run would add.")
+    plan: Outcome = Field(description="Whether the plan itself was created, updated or unchanged.")
+    plan_changes: list[str] = Field(default_factory=list)
+    rows_read: int
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    not_in_file: int = Field(description="Tasks of the plan the file does not name, left as is.")
+    warnings: list[str] = Field(default_factory=list)
+    rows: list[RowOutcome]
+
+
+class ImportReport(OutputModel):
+    dry_run: bool = Field(description="True: nothing was written; this is what an import would do.")
+    file: str
+    strand: str
+    rows_read: int
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    warnings: list[str] = Field(default_factory=list)
+    plans: list[PlanOutcome]
