@@ -52,14 +52,20 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 def _empty(engine: Engine) -> None:
-    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    # DELETE rather than TRUNCATE: on tables this small it is a tenth of the time on PostgreSQL.
+    # Ids start again at 1 each test, as SQLite's do once a table is empty.
     with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+            for (sequence,) in connection.execute(
+                sa.text(
+                    "SELECT pg_get_serial_sequence(table_name, column_name) FROM "
+                    "information_schema.columns WHERE table_schema = 'public' "
+                    "AND column_default LIKE 'nextval%'"
+                )
+            ):
+                connection.execute(sa.text(f"ALTER SEQUENCE {sequence} RESTART"))
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from app.auth.dependencies import ActorDep
 from app.core.db import SessionDep
 from app.core.errors import PayloadTooLarge
 from app.core.exports import XLSX
+from app.core.schemas import Id
 from app.imports import export, service
 from app.imports.schemas import ExportFormat, ImportReport
 
@@ -96,13 +97,11 @@ FormatQuery = Annotated[ExportFormat, Query(alias="format", description="xlsx or
 
 
 @router.get(
-    "/plans/{plan_id}/export",
+    "/plans/{plan_id:int}/export",
     response_class=Response,
     responses={200: {"content": {XLSX: {}, "text/csv": {}}}},
 )
-def export_plan(
-    plan_id: int, session: SessionDep, fmt: FormatQuery = ExportFormat.xlsx
-) -> Response:
+def export_plan(plan_id: Id, session: SessionDep, fmt: FormatQuery = ExportFormat.xlsx) -> Response:
     """A plan as a spreadsheet in the Appendix 2 layout, ready to edit and import again."""
     plan = export.plan_export(session=session, plan_id=plan_id)
     return export.download([plan], fmt, export.file_stem(plan))

@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from starlette.convertors import Convertor, register_url_convertor
 
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, set_etag
@@ -26,6 +27,21 @@ from app.risks.schemas import (
     RiskUpdate,
 )
 from app.risks.scoring import BANDS_TEXT
+
+
+class RefConvertor(Convertor[str]):
+    """A risk ref in a path (`A13`), so that `/risks/data-quality` is never taken for one."""
+
+    regex = "[A-Za-z]{1,3}[0-9]{1,5}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("ref", RefConvertor())
 
 router = APIRouter(tags=["risks"])
 
@@ -117,7 +133,7 @@ def data_quality(
     )
 
 
-@router.get("/risks/{ref}")
+@router.get("/risks/{ref:ref}")
 def get_risk(
     ref: str, session: SessionDep, response: Response, strategy_id: StrategyQuery = None
 ) -> RiskRead:
@@ -127,7 +143,7 @@ def get_risk(
     return service.read_one(session=session, risk=risk)
 
 
-@router.patch("/risks/{ref}")
+@router.patch("/risks/{ref:ref}")
 def update_risk(
     ref: str,
     data: RiskUpdate,
@@ -146,7 +162,7 @@ def update_risk(
     return service.read_one(session=session, risk=risk)
 
 
-@router.get("/risks/{ref}/history")
+@router.get("/risks/{ref:ref}/history")
 def risk_history(
     ref: str, session: SessionDep, strategy_id: StrategyQuery = None
 ) -> list[RiskEventRead]:

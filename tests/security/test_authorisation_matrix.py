@@ -79,9 +79,9 @@ class Request:
 
 
 PLAN_CSV = (
-    "Strand,Task,How,Who,When,Task No\r\n"
-    "PREVENT,Promote Hate Crime Awareness Week,Comms campaign,PC Shah,Sep-18,1\r\n"
-).encode()
+    b"Strand,Task,How,Who,When,Task No\r\n"
+    b"PREVENT,Promote Hate Crime Awareness Week,Comms campaign,PC Shah,Sep-18,1\r\n"
+)
 
 
 FULL_RETURN = {"insight": "i", "delivery_achieved": "a", "delivery_scheduled": "s"}

@@ -24,7 +24,7 @@ schema = schemathesis.openapi.from_dict(
 # that names nothing): those answers are checked for their status and shape, not expected to be 2xx.
 EXCLUDED = [positive_data_acceptance]
 FUZZ = settings(
-    max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    max_examples=3, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
 
 
@@ -46,7 +46,8 @@ def test_fuzz_as_admin(case, server: str, admin: dict) -> None:
     case.call_and_validate(base_url=server, headers=admin, excluded_checks=EXCLUDED)
 
 
-@schema.parametrize()
+# A lead reads what an admin reads: only the writes, where their rights differ, are fuzzed again.
+@schema.include(method=["POST", "PUT", "PATCH", "DELETE"]).parametrize()
 @FUZZ
 def test_fuzz_as_a_strand_lead(case, server: str, make_token: TokenMaker) -> None:
     case.call_and_validate(
