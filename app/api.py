@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from app.audit.router import router as audit_router
 from app.auth.dependencies import current_actor
 from app.dashboard.router import router as dashboard_router
+from app.reports.router import router as reports_router
 from app.returns.router import router as returns_router
 from app.risks.router import router as risks_router
 from app.strategies.router import router as strategies_router
@@ -19,3 +20,4 @@ api_router.include_router(audit_router)
 api_router.include_router(risks_router)
 api_router.include_router(webhooks_router)
 api_router.include_router(dashboard_router)
+api_router.include_router(reports_router)
