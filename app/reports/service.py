@@ -198,13 +198,13 @@ def _at_risk(rows: Sequence[sa.Row], day: date) -> tuple[str, Table | None]:
                 row.strand,
                 row.plan,
                 row.title,
-                row.ref or "None registered",
+                row.ref or "No open risk",
                 row.mitigation or "",
                 RESPONSES[Response(row.response)] if row.response else "",
             )
             for row in rows
         ),
-        widths=(3, 3, 5, 2, 6, 3),
+        widths=(6, 6, 9, 4, 9, 6),
         figures_from=len(AT_RISK_HEADER),
     )
     return intro, table
@@ -302,7 +302,7 @@ def _risk_table(risks_of_strand: Sequence) -> Table | None:
         rows=tuple(
             (r.ref, r.registered_on, r.description, r.owner, r.mitigation) for r in risks_of_strand
         ),
-        widths=(2, 3, 6, 4, 7),
+        widths=(2, 4, 6, 4, 7),
         figures_from=len(RISK_HEADER),
     )
 

@@ -41,7 +41,7 @@ AT_RISK = [
         "Gangs and Knife Crime",
         "Gangs / County Lines",
         '=HYPERLINK("https://example.org/x","Gangs tasking")',
-        "None registered",
+        "No open risk",
         "",
         "",
     ],

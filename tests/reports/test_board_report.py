@@ -6,12 +6,15 @@ from datetime import datetime
 from typing import Any
 
 import openpyxl
+import sqlalchemy as sa
 from docx import Document
 from fastapi.testclient import TestClient
 from markupsafe import escape
+from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from app.dashboard.service import current_quarter
+from tests import factories
 from tests.reports.conftest import FORMULA_TITLE
 from tests.reports.helpers import (
     AT_RISK,
@@ -270,3 +273,34 @@ def test_the_command_line_writes_the_same_report(
     lines = target.read_text().splitlines()
     assert md_table(lines, "| Strands") == [SUMMARY_HEADER, *SUMMARY_Q2]
     assert refused.exit_code == 2
+
+
+def test_the_report_takes_as_many_queries_however_many_strands_and_tasks(
+    client: TestClient, admin: dict, board: dict, engine: Engine
+) -> None:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    def queries() -> int:
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            report(client, admin, "2020-21-Q2", "md")
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    before = queries()
+    strand = factories.strand(client, admin, board["strategy"]["id"], "Hate Crime", lead="DS")
+    for name in ("Hate Crime", "Online hate"):
+        plan = factories.plan(client, admin, strand["id"], name)
+        for number in range(1, 4):
+            task = factories.task(
+                client, admin, plan["id"], f"{name} {number}", task_no=number, added_on="2020-07-01"
+            )
+            factories.status(client, admin, task["id"], "at_risk", "2020-07-01")
+            on = {"task_id": task["id"], "registered_on": "2020-07-02"}
+            factories.risk(client, admin, strand["id"], **on)
+    assert queries() == before

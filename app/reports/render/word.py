@@ -5,6 +5,7 @@ import io
 
 from docx import Document
 from docx.document import Document as DocumentType
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -20,6 +21,11 @@ TEXT_WIDTH = Cm(16)
 HEADER_FILL = "DDE7F1"
 TOTAL_FILL = "F1F4F7"
 BAND = RGBColor(0x1F, 0x4E, 0x79)
+# Styles are set on each paragraph by id: python-docx's lookup by name scans every style.
+TABLE_STYLE = "TableText"
+BULLET_STYLE = "ListBullet"
+KEEP_TOGETHER_ROWS = 15
+"""A table this short is kept on one page, as the board's dashboards are."""
 
 
 def _shade(cell: _Cell, fill: str) -> None:
@@ -32,10 +38,13 @@ def _shade(cell: _Cell, fill: str) -> None:
 
 def _write(cell: _Cell, text: str, *, bold: bool = False, centre: bool = False) -> None:
     paragraph = cell.paragraphs[0]
-    paragraph.paragraph_format.space_after = Pt(0)
+    properties = paragraph._p.get_or_add_pPr()
+    properties.style = TABLE_STYLE
     if centre:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.add_run(text).bold = bold
+        properties.jc_val = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run(text)
+    if bold:
+        run.bold = True
 
 
 def _repeat_as_header(row) -> None:
@@ -55,30 +64,35 @@ def _table(document: DocumentType, t: Table) -> None:
     # Word reads the cells' widths, LibreOffice the grid's: set both.
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
-    for row in table.rows:
+    rows = list(table.rows)
+    for row in rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
-    for row in table.rows[:heads]:
+    for row in rows[:heads]:
         _repeat_as_header(row)
         for cell in row.cells:
             _shade(cell, HEADER_FILL)
+    # Cells are reached through their rows: table.cell() lays out the whole grid on each call.
+    top = rows[0].cells
     if t.group:
-        first = table.cell(0, 0).merge(table.cell(1, 0))
-        _write(first, t.header[0], bold=True)
-        group = table.cell(0, 1).merge(table.cell(0, len(t.header) - 1))
-        _write(group, t.group, bold=True, centre=True)
-        for index, label in enumerate(t.header[1:], start=1):
-            _write(table.cell(1, index), label, bold=True, centre=True)
+        second = rows[1].cells
+        _write(top[0].merge(second[0]), t.header[0], bold=True)
+        _write(top[1].merge(top[-1]), t.group, bold=True, centre=True)
+        for cell, label in zip(second[1:], t.header[1:], strict=True):
+            _write(cell, label, bold=True, centre=True)
     else:
-        for index, label in enumerate(t.header):
-            _write(table.cell(0, index), label, bold=True, centre=index >= t.figures_from)
-    for number, values in enumerate(t.rows):
+        for index, (cell, label) in enumerate(zip(top, t.header, strict=True)):
+            _write(cell, label, bold=True, centre=index >= t.figures_from)
+    for number, (row, values) in enumerate(zip(rows[heads:], t.rows, strict=True)):
         total = t.total_row and number == len(t.rows) - 1
-        cells = table.rows[heads + number].cells
-        for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
+        for index, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             _write(cell, cell_text(value), bold=total, centre=index >= t.figures_from)
             if total:
                 _shade(cell, TOTAL_FILL)
+    if len(rows) <= KEEP_TOGETHER_ROWS:
+        for row in rows[:-1]:
+            for cell in row.cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = True
     document.add_paragraph()
 
 
@@ -115,11 +129,19 @@ def _styles(document: DocumentType) -> None:
     normal.font.name = "Arial"
     normal.font.size = Pt(11)
     normal.paragraph_format.space_after = Pt(6)
+    table_text = document.styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
+    table_text.base_style = normal
+    table_text.font.size = Pt(10)
+    table_text.paragraph_format.space_after = Pt(0)
     for name, size in (("Title", 20), ("Heading 1", 15), ("Heading 2", 13), ("Heading 3", 11.5)):
         style = document.styles[name]
         style.font.name = "Arial"
         style.font.size = Pt(size)
         style.font.color.rgb = BAND
+
+
+def _bullet(document: DocumentType, text: str) -> None:
+    document.add_paragraph(text)._p.get_or_add_pPr().style = BULLET_STYLE
 
 
 def _note(document: DocumentType, text: str, *, notice: bool = False) -> None:
@@ -147,7 +169,7 @@ def render(report: BoardReport) -> bytes:
         _table(document, report.at_risk)
     document.add_heading(HEADINGS["quality"], level=2)
     for warning in report.warnings:
-        document.add_paragraph(warning, style="List Bullet")
+        _bullet(document, warning)
     if not report.warnings:
         document.add_paragraph(HEADINGS["no_warnings"])
 
@@ -170,7 +192,10 @@ def render(report: BoardReport) -> bytes:
         for narrative in strand.narratives:
             document.add_heading(narrative.title, level=3)
             for block in narrative.blocks:
-                document.add_paragraph(block.text, style="List Bullet" if block.bullet else None)
+                if block.bullet:
+                    _bullet(document, block.text)
+                else:
+                    document.add_paragraph(block.text)
 
     document.add_heading(HEADINGS["charts"], level=1)
     for number, chart in enumerate(report.charts, start=1):
