@@ -107,6 +107,8 @@ class Page:
             self.call("Page.navigate", **params)
         else:
             self.evaluate(action)
+        # The new page's navigation first, so that no earlier page's load is taken for its own.
+        self.wait_for("Page.frameNavigated")
         self.wait_for("Page.loadEventFired")
 
     def screenshot(self, path: Path, width: int, *, mobile: bool) -> None:
