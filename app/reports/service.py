@@ -68,7 +68,8 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def _strategy_and_quarter(session: Session, strategy_id: int | None, quarter: Quarter) -> Strategy:
+def _checked_strategy(session: Session, strategy_id: int | None, quarter: Quarter) -> Strategy:
+    """The strategy asked for (the current one by default), once the quarter has begun."""
     strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
     if quarter.first_day > today():
         raise Invalid(f"{quarter} has not started yet: there is nothing to report", field="quarter")
@@ -138,7 +139,7 @@ def _summary(strategy: Strategy, figures: DashboardRead) -> Summary:
 
 def summary(*, session: Session, strategy_id: int | None, quarter: Quarter) -> Summary:
     """A quarter's dashboard table and chart, as the board report's executive summary has them."""
-    strategy = _strategy_and_quarter(session, strategy_id, quarter)
+    strategy = _checked_strategy(session, strategy_id, quarter)
     [figures] = dashboard.figures_of(session=session, strategy=strategy, quarters=[quarter])
     return _summary(strategy, figures)
 
@@ -367,7 +368,7 @@ def _trend_chart(year: Sequence[Quarter], figures: Sequence[DashboardRead]) -> C
 
 def build(*, session: Session, strategy_id: int | None, quarter: Quarter) -> BoardReport:
     """The board report of a quarter, in a fixed number of queries."""
-    strategy = _strategy_and_quarter(session, strategy_id, quarter)
+    strategy = _checked_strategy(session, strategy_id, quarter)
     year = quarter.year_quarters()
     figures = dashboard.figures_of(
         session=session, strategy=strategy, quarters=year[: quarter.number]
