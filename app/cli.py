@@ -1,4 +1,4 @@
-"""The `tracker` command: migrations, seed data, imports, API tokens and the webhook worker."""
+"""The `tracker` command: migrations, seed, imports, tokens, the board report and the worker."""
 
 import getpass
 import signal
@@ -20,12 +20,17 @@ from app.auth.models import ApiToken, Role
 from app.auth.service import Actor
 from app.core.base import utcnow
 from app.core.config import get_settings
-from app.core.db import make_engine, write_session
+from app.core.db import make_engine, read_session, write_session
 from app.core.errors import DomainError
 from app.core.logs import configure_logging
 from app.core.migrations import alembic_config
+from app.core.quarters import Quarter, QuarterError
+from app.dashboard.service import current_quarter
 from app.imports import service as imports
 from app.imports.schemas import ImportReport, Outcome
+from app.reports import render
+from app.reports import service as reports
+from app.reports.schemas import ReportFormat
 from app.seed import service as seed_service
 from app.strategies.models import Strand
 from app.webhooks.worker import Worker
@@ -33,6 +38,8 @@ from app.webhooks.worker import Worker
 app = typer.Typer(help="4P delivery-plan tracker.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 console = Console(stderr=True)
 
 LOCAL_ADMIN = "local-admin"
@@ -269,6 +276,37 @@ def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")])
             _fail(error)
         session.commit()
     console.print(f"token {name!r} revoked")
+
+
+@report_app.command("board")
+def report_board(
+    quarter: Annotated[
+        str | None,
+        typer.Option("--quarter", help="`2020-21-Q2` or `2020/21 Q2`; default: this quarter."),
+    ] = None,
+    format: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.docx,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Where to write it; default: board-report-<quarter>."),
+    ] = None,
+    strategy_id: Annotated[
+        int | None, typer.Option("--strategy-id", help="Default: the current strategy.")
+    ] = None,
+) -> None:
+    """Write a quarter's board report as a web page, Word, Markdown or Excel file."""
+    try:
+        chosen = current_quarter() if quarter is None else Quarter.parse(quarter)
+    except QuarterError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(code=2) from None
+    with read_session(_engine()) as session:
+        try:
+            report = reports.build(session=session, strategy_id=strategy_id, quarter=chosen)
+        except DomainError as error:
+            _fail(error)
+    path = output or Path(render.filename(report, format))
+    path.write_bytes(render.render(report, format))
+    console.print(f"wrote {path} ({report.title})")
 
 
 @app.command()

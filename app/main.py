@@ -22,6 +22,7 @@ from app.core.logs import configure_logging
 from app.core.migrations import current_revisions, head_revisions
 from app.core.observability import REQUEST_ID_HEADER, HttpMetrics, RequestObserver
 from app.core.openapi import install_openapi
+from app.reports.pages import router as pages_router
 from app.webhooks.metrics import WebhookBacklogCollector
 from app.webhooks.worker import BackgroundWorker
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Added last, so outermost: it sees every answer, CORS preflights and replays included.
     app.add_middleware(RequestObserver, metrics=HttpMetrics(registry))
     app.include_router(api_router)
+    app.include_router(pages_router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> JSONResponse:

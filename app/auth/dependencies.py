@@ -1,4 +1,4 @@
-"""Bearer-token authentication for every `/api/v1` route."""
+"""Bearer-token authentication for every `/api/v1` route, and the web page's session cookie."""
 
 from typing import Annotated
 
@@ -10,6 +10,10 @@ from app.auth.service import Actor
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `tracker token create`.")
 
+SESSION_COOKIE = "tracker_session"
+"""Set by the web page's sign-in form; it holds the token itself."""
+COOKIE_METHODS = frozenset({"GET", "HEAD"})
+
 
 def current_actor(
     request: Request,
@@ -18,9 +22,14 @@ def current_actor(
     cached = getattr(request.state, "actor", None)
     if cached is not None:
         return cached
+    clear = credentials.credentials if credentials else None
+    # The signed-in web page's cookie serves for reading (its download links) and never for
+    # writing: a browser sends it with any request, whoever's page made it (CSRF).
+    if clear is None and request.method in COOKIE_METHODS:
+        clear = request.cookies.get(SESSION_COOKIE)
     actor = service.authenticate(
         engine=request.app.state.engine,
-        clear=credentials.credentials if credentials else None,
+        clear=clear,
         touch_after=request.app.state.settings.token_touch_seconds,
     )
     request.state.actor = actor

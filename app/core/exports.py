@@ -7,7 +7,7 @@ text is written with a leading apostrophe, which spreadsheets show as plain text
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,12 +67,19 @@ def csv_response(
 Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
 
 
-def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
-    """An .xlsx workbook with a bold header row per sheet, written in openpyxl's streaming mode."""
+def xlsx_bytes(
+    sheets: Sequence[Sheet], widths: Mapping[str, Sequence[float]] | None = None
+) -> bytes:
+    """An .xlsx workbook with a bold header row per sheet, written in openpyxl's streaming mode.
+
+    `widths` gives some sheets (by title) their column widths, in characters.
+    """
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title=title[:31])
+        for index, width in enumerate((widths or {}).get(title, ()), start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
         header_cells = []
         for name in header:
             cell = WriteOnlyCell(sheet, value=name)

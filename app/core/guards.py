@@ -142,7 +142,8 @@ class TokenBucket:
 
 
 class WriteRateLimit:
-    """A per-token write rate limit (429 with Retry-After), kept in each API process."""
+    """A per-token write rate limit (429 with Retry-After), kept in each API process; writes
+    without a token are limited per client address."""
 
     def __init__(self, app: ASGIApp, *, per_minute: int, burst: int) -> None:
         self.app = app
@@ -155,15 +156,22 @@ class WriteRateLimit:
         authorization = _headers(scope).get("authorization")
         if authorization:
             key = hashlib.sha256(authorization.encode()).hexdigest()
-            wait = self.bucket.take(key)
-            if wait > 0:
-                await problem(
-                    429,
-                    "too many changes from this token: slow down and retry",
-                    kind="too-many-requests",
-                    headers={"Retry-After": str(max(1, round(wait + 0.5)))},
-                )(scope, receive, send)
-                return
+        else:
+            # Writes without a token (the web page's sign-in form, or guesses) share a bucket per
+            # client address, so that guessing tokens is as slow as writing with one.
+            client = scope.get("client") or ("unknown", 0)
+            key = f"client:{client[0]}"
+        wait = self.bucket.take(key)
+        if wait > 0:
+            await problem(
+                429,
+                "too many changes from this token: slow down and retry"
+                if authorization
+                else "too many attempts from this address: slow down and retry",
+                kind="too-many-requests",
+                headers={"Retry-After": str(max(1, round(wait + 0.5)))},
+            )(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 

@@ -328,6 +328,48 @@ def trend(*, session: Session, strategy: Strategy, quarters: Sequence[Quarter]) 
     )
 
 
+def figures_of(
+    *, session: Session, strategy: Strategy, quarters: Sequence[Quarter]
+) -> list[DashboardRead]:
+    """Each quarter's figures as the board reads them: those published where it is locked, else
+    the live ones, all counted in one query."""
+    locks = {
+        lock.quarter: lock
+        for lock in session.exec(
+            select(QuarterLock).where(
+                QuarterLock.strategy_id == strategy.id,
+                QuarterLock.quarter.in_([str(q) for q in quarters]),  # type: ignore[attr-defined]
+                QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    }
+    live = [q for q in quarters if str(q) not in locks]
+    counted: dict[Quarter, PlanTallies] = {}
+    strands: list[StrandRead] = []
+    if live:
+        strands = _strands(session, strategy)
+        tallies = count_quarters(session=session, strategy_id=strategy.id, quarters=live)  # type: ignore[arg-type]
+        counted = dict(zip(live, tallies, strict=True))
+    figures = []
+    for quarter in quarters:
+        lock = locks.get(str(quarter))
+        if lock is not None:
+            figures.append(_published(lock))
+            continue
+        strand_figures, totals = _figures(strands, counted[quarter])
+        figures.append(
+            DashboardRead(
+                quarter=quarter,
+                as_at=quarter.last_day,
+                strategy_id=strategy.id,  # type: ignore[arg-type]
+                locked=False,
+                strands=strand_figures,
+                totals=totals,
+            )
+        )
+    return figures
+
+
 def as_json(figures: DashboardRead, include: Iterable[Include]) -> dict[str, Any]:
     """The figures as JSON, leaving out the optional parts that were not asked for."""
     dropped = {part.value: True for part in Include if part not in set(include)}

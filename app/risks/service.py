@@ -31,8 +31,8 @@ from app.risks.schemas import (
 )
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
-from app.tasks.models import Status, StatusEvent, Task
-from app.tasks.service import CLOSED, PILLAR_ORDER
+from app.tasks.models import Status, Task
+from app.tasks.service import CLOSED, PILLAR_ORDER, status_as_at
 from app.webhooks.models import EventType
 from app.webhooks.service import emit
 
@@ -461,7 +461,7 @@ def register_rows(
     return EXPORT_COLUMNS, rows
 
 
-def _open_on(day: date) -> sa.ColumnElement[bool]:
+def open_on(day: date) -> sa.ColumnElement[bool]:
     """Open as at the end of a day: registered by then and not yet closed."""
     return sa.and_(
         Risk.registered_on <= day,
@@ -469,18 +469,15 @@ def _open_on(day: date) -> sa.ColumnElement[bool]:
     )
 
 
-def _task_status_on(day: date | None) -> Any:
-    """The task's status now, or as at a day from its events (null if it did not exist yet)."""
-    if day is None:
-        return Task.status
-    return (
-        sa.select(StatusEvent.status)
-        .where(StatusEvent.task_id == Task.id, StatusEvent.effective_date <= day)
-        .order_by(StatusEvent.effective_date.desc(), StatusEvent.id.desc())  # type: ignore[attr-defined]
-        .limit(1)
-        .correlate(Task)
-        .scalar_subquery()
+def open_risks(*, session: Session, strategy_id: int, day: date) -> list[RiskRead]:
+    """The strategy's risks open as at the end of a day, by strand, then ref."""
+    rows = session.execute(
+        sa.select(Risk, Strand.slug)
+        .join(Strand, Strand.id == Risk.strand_id)
+        .where(Risk.strategy_id == strategy_id, open_on(day))
+        .order_by(Strand.position, *NATURAL_REF)
     )
+    return [to_read(risk, slug) for risk, slug in rows]
 
 
 def data_quality(
@@ -506,13 +503,15 @@ def data_quality(
     if quarter is not None:
         as_at = min(quarter.last_day, today())
     day = as_at or today()
-    task_status = _task_status_on(as_at)
+    # No event is ever dated after today, so the status as at today is the current one.
+    as_at_day = status_as_at(day)
+    task_status = as_at_day.c.status
 
     def in_scope(statement: sa.Select) -> sa.Select:
         statement = statement.where(Strand.strategy_id == strategy.id)
         return statement if strand is None else statement.where(Strand.slug == strand)
 
-    has_open_risk = sa.exists().where(Risk.task_id == Task.id, _open_on(day)).correlate(Task)
+    has_open_risk = sa.exists().where(Risk.task_id == Task.id, open_on(day)).correlate(Task)
     at_risk_tasks = in_scope(
         sa.select(
             Task.id.label("task_id"),  # type: ignore[union-attr]
@@ -524,6 +523,7 @@ def data_quality(
         )
         .join(Strand, Strand.id == Task.strand_id)
         .join(DeliveryPlan, DeliveryPlan.id == Task.plan_id)
+        .join(as_at_day, as_at_day.c.task_id == Task.id)
         .where(task_status == Status.at_risk, ~has_open_risk)
     ).order_by(
         Strand.position, DeliveryPlan.position, Task.plan_id, PILLAR_ORDER, Task.task_no, Task.id
@@ -539,8 +539,9 @@ def data_quality(
             Strand.name.label("strand_name"),  # type: ignore[attr-defined]
         )
         .join(Task, Task.id == Risk.task_id)
+        .join(as_at_day, as_at_day.c.task_id == Task.id)
         .join(Strand, Strand.id == Risk.strand_id)
-        .where(_open_on(day), task_status.in_(CLOSED))
+        .where(open_on(day), task_status.in_(CLOSED))
     ).order_by(Strand.position, *NATURAL_REF)
     past_review = in_scope(
         sa.select(
@@ -553,7 +554,7 @@ def data_quality(
             Strand.name.label("strand_name"),  # type: ignore[attr-defined]
         )
         .join(Strand, Strand.id == Risk.strand_id)
-        .where(_open_on(day), Risk.review_on < day)  # type: ignore[operator]
+        .where(open_on(day), Risk.review_on < day)  # type: ignore[operator]
     ).order_by(Strand.position, Risk.review_on, *NATURAL_REF)
     return DataQualityReport(
         strategy_id=strategy.id,  # type: ignore[arg-type]

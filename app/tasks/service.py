@@ -406,6 +406,28 @@ def record_batch(*, session: Session, actor: Actor, batch: StatusBatch) -> list[
     return events
 
 
+def status_as_at(day: date) -> sa.Subquery:
+    """Each task's status as at the end of a day, as rows `(task_id, status)`.
+
+    The status is that of the latest event effective by then (by date, then as recorded); tasks
+    added after the day are left out. Each task's event is found through the index on
+    (task_id, effective_date, id), so asking about a few tasks never reads every event.
+    """
+    latest = (
+        sa.select(StatusEvent.status)
+        .where(StatusEvent.task_id == Task.id, StatusEvent.effective_date <= day)
+        .order_by(StatusEvent.effective_date.desc(), StatusEvent.id.desc())  # type: ignore[attr-defined]
+        .limit(1)
+        .correlate(Task)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(Task.id.label("task_id"), latest.label("status"))  # type: ignore[union-attr]
+        .where(Task.added_on <= day)
+        .subquery("status_as_at")
+    )
+
+
 def history(*, session: Session, task: Task) -> list[StatusEvent]:
     return list(
         session.exec(

@@ -1,0 +1,43 @@
+"""The board report's formats: each renders a `BoardReport` to the bytes of one file."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.core.exports import XLSX
+from app.reports.render import excel, html, markdown, word
+from app.reports.schemas import BoardReport, ReportFormat
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    media_type: str
+    extension: str
+    inline: bool
+    """Shown in the browser rather than saved."""
+    render: Callable[[BoardReport], bytes]
+
+
+FORMATS = {
+    ReportFormat.html: Format("text/html; charset=utf-8", "html", True, html.render),
+    ReportFormat.docx: Format(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+        False,
+        word.render,
+    ),
+    ReportFormat.md: Format("text/markdown; charset=utf-8", "md", False, markdown.render),
+    ReportFormat.xlsx: Format(XLSX, "xlsx", False, excel.render),
+}
+
+
+def filename(report: BoardReport, fmt: ReportFormat) -> str:
+    return f"board-report-{report.quarter}.{FORMATS[fmt].extension}"
+
+
+def content_disposition(report: BoardReport, fmt: ReportFormat) -> str:
+    kind = "inline" if FORMATS[fmt].inline else "attachment"
+    return f'{kind}; filename="{filename(report, fmt)}"'
+
+
+def render(report: BoardReport, fmt: ReportFormat) -> bytes:
+    return FORMATS[fmt].render(report)

@@ -1,0 +1,98 @@
+"""The board report as an Excel workbook for analysts: a sheet per part, figures as numbers.
+
+Every text cell goes through the export helpers, so user text that looks like a formula
+(`=HYPERLINK(…)` as a task title) is stored as text, never as a live formula.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from app.core.exports import Sheet, xlsx_bytes
+from app.reports.schemas import BoardReport, Narrative, StrandSection, Table
+from app.reports.text import RISK_HEADER
+
+CHARACTERS_PER_WEIGHT = 6
+
+
+def _sheet(title: str, table: Table | None, header: Sequence[str]) -> Sheet:
+    return title, list(header), [list(row) for row in table.rows] if table else []
+
+
+def _widths(table: Table) -> list[float]:
+    return [w * CHARACTERS_PER_WEIGHT for w in table.widths]
+
+
+def _narrative(narrative: Narrative) -> str:
+    return "\n".join(f"• {b.text}" if b.bullet else b.text for b in narrative.blocks)
+
+
+def _plan_rows(strands: Sequence[StrandSection]) -> list[list[Any]]:
+    return [
+        [strand.name, plan.name, *row]
+        for strand in strands
+        for plan in strand.plans
+        for row in plan.table.rows
+    ]
+
+
+def render(report: BoardReport) -> bytes:
+    summary = report.summary
+    year = summary.quarter.year_quarters()
+    details = [
+        ["Report", report.title],
+        ["Strategy", summary.strategy],
+        ["Quarter", summary.quarter.board_label],
+        ["As at", summary.as_at],
+        ["Figures", summary.figures_note],
+        ["Produced", report.produced_at],
+    ]
+    at_risk_header = report.at_risk.header if report.at_risk else ()
+    risk_rows = [
+        [strand.name, *row]
+        for strand in report.strands
+        if strand.risks
+        for row in strand.risks.rows
+    ]
+    return_rows = [
+        [
+            strand.name,
+            strand.lead,
+            strand.return_note,
+            *(_narrative(n) for n in strand.narratives),
+        ]
+        for strand in report.strands
+    ]
+    sheets: list[Sheet] = [
+        ("Report", ["Item", "Value"], details),
+        _sheet("Summary", summary.table, summary.table.header),
+        _sheet("Tasks at risk", report.at_risk, at_risk_header or ("Task at risk",)),
+        ("Data quality", ["Warning"], [[w] for w in report.warnings]),
+        (
+            "Plan progress",
+            ["Strand", "Delivery plan", "Measure", *(q.board_label for q in year)],
+            _plan_rows(report.strands),
+        ),
+        ("Risks", ["Strand", *RISK_HEADER], risk_rows),
+        (
+            "Returns",
+            [
+                "Strand",
+                "Thematic lead",
+                "Return",
+                "Insight",
+                "Delivery achieved previous quarter",
+                "Delivery scheduled for current quarter",
+            ],
+            return_rows,
+        ),
+    ]
+    widths = {
+        "Report": [12, 100],
+        "Summary": _widths(summary.table),
+        "Tasks at risk": _widths(report.at_risk) if report.at_risk else [40],
+        "Data quality": [120],
+        "Plan progress": [30, 30, 24, 12, 12, 12, 12],
+        "Risks": [30, 8, 15, 45, 25, 60],
+        "Returns": [30, 30, 45, 80, 80, 80],
+    }
+    return xlsx_bytes(sheets, widths)

@@ -1,0 +1,395 @@
+"""The board report of a quarter, assembled from the dashboard, the risk register and the returns.
+
+Everything every format prints is decided here, once, into a `BoardReport`; the renderers only
+lay it out. A locked quarter is reported with the figures published when it was locked.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from app.core.base import today, utcnow
+from app.core.errors import Invalid
+from app.core.quarters import Quarter, quarter_range
+from app.dashboard import service as dashboard
+from app.dashboard.schemas import DashboardRead, PlanFigures
+from app.reports.charts import Bar
+from app.reports.schemas import (
+    Block,
+    BoardReport,
+    Chart,
+    Narrative,
+    PlanDashboard,
+    ReturnState,
+    StrandSection,
+    Summary,
+    Table,
+)
+from app.reports.text import RISK_HEADER, long_date, stamp
+from app.returns import service as returns
+from app.returns.models import QuarterlyReturn, ReturnStatus
+from app.risks import service as risks
+from app.risks.models import Response, Risk
+from app.risks.schemas import DataQualityReport
+from app.strategies import service as strategies
+from app.strategies.models import DeliveryPlan, Strand, Strategy
+from app.tasks import service as tasks
+from app.tasks.models import Status, Task
+
+SUMMARY_HEADER = ("Strands", "Total", "Complete", "Ongoing / In progress", "At risk")
+MEASURES = (
+    ("total", "Total"),
+    ("complete", "Complete"),
+    ("ongoing", "Ongoing / In progress"),
+    ("at_risk", "At risk"),
+)
+AT_RISK_HEADER = ("Strand", "Delivery plan", "Task", "Risk", "Mitigation", "5T response")
+NARRATIVES = (
+    ("insight", "Insight"),
+    ("delivery_achieved", "Delivery achieved previous quarter"),
+    ("delivery_scheduled", "Delivery scheduled for current quarter"),
+)
+RESPONSES = {
+    Response.treat: "Treat",
+    Response.tolerate: "Tolerate",
+    Response.transfer: "Transfer",
+    Response.terminate: "Terminate",
+    Response.take: "Take the opportunity",
+}
+BULLETS = ("- ", "* ", "• ", "▪ ", "◦ ")
+STRAND_SECTION = 2
+"""The strand updates are section 2 of the report; each strand is numbered within it."""
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _checked_strategy(session: Session, strategy_id: int | None, quarter: Quarter) -> Strategy:
+    """The strategy asked for (the current one by default), once the quarter has begun."""
+    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    if quarter.first_day > today():
+        raise Invalid(f"{quarter} has not started yet: there is nothing to report", field="quarter")
+    return strategy
+
+
+def quarter_choices(strategy: Strategy) -> list[Quarter]:
+    """The quarters a reader may pick, newest first: from the strategy's first to this one."""
+    last = dashboard.current_quarter()
+    first = min(Quarter.of(strategy.starts_on), last)
+    return list(quarter_range(first, last))[::-1]
+
+
+# The executive summary
+
+
+def _figures_note(figures: DashboardRead) -> str:
+    label = figures.quarter.board_label
+    if figures.published and figures.lock is not None:
+        return (
+            f"{label} is locked: these are the figures published when it was locked on "
+            f"{stamp(figures.lock.locked_at)} by {figures.lock.locked_by}, as at "
+            f"{long_date(figures.as_at)}."
+        )
+    if figures.as_at >= today():
+        return f"Figures so far: {label} runs until {long_date(figures.as_at)}."
+    return f"Figures as at {long_date(figures.as_at)}, the last day of {label}."
+
+
+def _summary_table(figures: DashboardRead) -> Table:
+    _, rows = dashboard.csv_table(figures, ())
+    return Table(
+        header=SUMMARY_HEADER,
+        rows=tuple(tuple(row) for row in rows),
+        widths=(7, 2, 3, 3, 3),
+        total_row=True,
+    )
+
+
+def _status_chart(figures: DashboardRead) -> Chart:
+    bars = tuple(
+        Bar(s.name, s.complete or 0, s.ongoing or 0, s.at_risk or 0)
+        for s in figures.strands
+        if s.has_plan
+    )
+    return Chart(
+        kind="status_by_strand",
+        title=f"Tasks by strand as at {long_date(figures.as_at)}",
+        caption="Complete, ongoing and at-risk tasks of each strand's delivery plans "
+        "(strands with no plan are left out).",
+        bars=bars,
+    )
+
+
+def _summary(strategy: Strategy, figures: DashboardRead) -> Summary:
+    return Summary(
+        strategy=strategy.name,
+        strategy_id=strategy.id,  # type: ignore[arg-type]
+        quarter=figures.quarter,
+        as_at=figures.as_at,
+        figures_note=_figures_note(figures),
+        locked=figures.published,
+        table=_summary_table(figures),
+        chart=_status_chart(figures),
+    )
+
+
+def summary(*, session: Session, strategy_id: int | None, quarter: Quarter) -> Summary:
+    """A quarter's dashboard table and chart, as the board report's executive summary has them."""
+    strategy = _checked_strategy(session, strategy_id, quarter)
+    [figures] = dashboard.figures_of(session=session, strategy=strategy, quarters=[quarter])
+    return _summary(strategy, figures)
+
+
+# Tasks at risk and the register's warnings
+
+
+def _at_risk_rows(session: Session, strategy_id: int, day: date) -> list[sa.Row]:
+    """Each task at risk as at the day, with each of its risks open then (a row per risk)."""
+    as_at = tasks.status_as_at(day)
+    return list(
+        session.execute(
+            sa.select(
+                Task.id,
+                Task.title,
+                Strand.name.label("strand"),  # type: ignore[attr-defined]
+                DeliveryPlan.name.label("plan"),  # type: ignore[attr-defined]
+                Risk.ref,
+                Risk.mitigation,
+                Risk.response,
+            )
+            .select_from(Task)
+            .join(as_at, as_at.c.task_id == Task.id)
+            .join(Strand, Strand.id == Task.strand_id)
+            .join(DeliveryPlan, DeliveryPlan.id == Task.plan_id)
+            .outerjoin(Risk, sa.and_(Risk.task_id == Task.id, risks.open_on(day)))
+            .where(Strand.strategy_id == strategy_id, as_at.c.status == Status.at_risk)
+            .order_by(
+                Strand.position,
+                DeliveryPlan.position,
+                DeliveryPlan.id,
+                tasks.PILLAR_ORDER,
+                Task.task_no,
+                Task.id,
+                Risk.ref_prefix,
+                Risk.ref_number,
+            )
+        )
+    )
+
+
+def _at_risk(rows: Sequence[sa.Row], day: date) -> tuple[str, Table | None]:
+    task_count = len({row.id for row in rows})
+    strand_count = len({row.strand for row in rows})
+    when = long_date(day)
+    if not rows:
+        return f"There are no tasks at risk of delivery as at {when}.", None
+    verb = "is" if task_count == 1 else "are"
+    intro = (
+        f"There {verb} {_plural(task_count, 'task', 'tasks')} at risk of delivery as at {when}, "
+        f"in {_plural(strand_count, 'strand', 'strands')}:"
+    )
+    table = Table(
+        header=AT_RISK_HEADER,
+        rows=tuple(
+            (
+                row.strand,
+                row.plan,
+                row.title,
+                row.ref or "No open risk",
+                row.mitigation or "",
+                RESPONSES[Response(row.response)] if row.response else "",
+            )
+            for row in rows
+        ),
+        widths=(6, 6, 9, 4, 9, 6),
+        figures_from=len(AT_RISK_HEADER),
+    )
+    return intro, table
+
+
+def _warnings(quality: DataQualityReport) -> tuple[str, ...]:
+    found = [
+        f"{item.strand_name}: the task “{item.title}” is at risk, but no open risk in the "
+        "register names it."
+        for item in quality.tasks_at_risk_without_open_risk
+    ]
+    found += [
+        f"{item.strand_name}: risk {item.ref} is still open, but its task “{item.task_title}” "
+        f"is {item.task_status.replace('_', ' ')}."
+        for item in quality.open_risks_on_finished_tasks
+    ]
+    found += [
+        f"{item.strand_name}: risk {item.ref} ({item.owner}) was due for review on "
+        f"{long_date(item.review_on)}."
+        for item in quality.open_risks_past_review
+    ]
+    return tuple(found)
+
+
+# The strand sections
+
+
+def _plan_table(
+    plan: PlanFigures, year: Sequence[Quarter], by_quarter: dict[Quarter, dict[int, PlanFigures]]
+) -> Table:
+    columns = [by_quarter.get(q, {}).get(plan.id) for q in year]
+    rows = tuple(
+        (label, *(getattr(figures, key) if figures else None for figures in columns))
+        for key, label in MEASURES
+    )
+    return Table(
+        header=(plan.name, *(f"Q{q.number}" for q in year)),
+        rows=rows,
+        widths=(6, 2, 2, 2, 2),
+        group=year[0].financial_year.replace("-", "/"),
+    )
+
+
+def _plans_note(figures: Sequence[DashboardRead]) -> str:
+    locked = [f.quarter for f in figures if f.published]
+    if not locked:
+        return ""
+    names = " and ".join(f"Q{q.number}" for q in locked)
+    which = "that quarter was" if len(locked) == 1 else "those quarters were"
+    return f"{names}: the figures published when {which} locked."
+
+
+def _return(record: QuarterlyReturn | None, quarter: Quarter) -> tuple[ReturnState, str]:
+    if record is None:
+        return (
+            ReturnState.missing,
+            f"No quarterly return has been written for {quarter.board_label}.",
+        )
+    if record.status is ReturnStatus.draft:
+        return (
+            ReturnState.draft,
+            f"Draft: this return has not been submitted (last saved {stamp(record.updated_at)} "
+            f"by {record.updated_by}), so its text may still change.",
+        )
+    assert record.submitted_at is not None
+    return (
+        ReturnState.submitted,
+        f"Return submitted on {stamp(record.submitted_at)} by {record.submitted_by}.",
+    )
+
+
+def blocks(text: str) -> tuple[Block, ...]:
+    """A narrative as paragraphs: a line each, and lines starting `- ` or `•` as bullet points."""
+    found = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        bullet = line.startswith(BULLETS)
+        found.append(Block(line[2:].strip() if bullet else line, bullet))
+    return tuple(found) or (Block("Not written yet."),)
+
+
+def _narratives(record: QuarterlyReturn | None) -> tuple[Narrative, ...]:
+    if record is None:
+        return ()
+    return tuple(Narrative(title, blocks(getattr(record, name))) for name, title in NARRATIVES)
+
+
+def _risk_table(risks_of_strand: Sequence) -> Table | None:
+    if not risks_of_strand:
+        return None
+    return Table(
+        header=RISK_HEADER,
+        rows=tuple(
+            (r.ref, r.registered_on, r.description, r.owner, r.mitigation) for r in risks_of_strand
+        ),
+        widths=(2, 4, 6, 4, 7),
+        figures_from=len(RISK_HEADER),
+    )
+
+
+def _strand_sections(
+    session: Session, strategy: Strategy, year: Sequence[Quarter], figures: list[DashboardRead]
+) -> tuple[StrandSection, ...]:
+    quarter = figures[-1].quarter
+    current = figures[-1]
+    by_quarter = {
+        f.quarter: {plan.id: plan for strand in f.strands for plan in strand.plans} for f in figures
+    }
+    strands = {s.slug: s for s in strategies.list_strands(session=session, strategy=strategy)}
+    open_risks = defaultdict(list)
+    for risk in risks.open_risks(
+        session=session,
+        strategy_id=strategy.id,  # type: ignore[arg-type]
+        day=quarter.last_day,
+    ):
+        open_risks[risk.strand].append(risk)
+    records = returns.for_quarter(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+    note = _plans_note(figures)
+    sections = []
+    for number, figure in enumerate(current.strands, start=1):
+        strand = strands.get(figure.slug)
+        record = records.get(strand.id) if strand is not None else None  # type: ignore[arg-type]
+        state, return_note = _return(record, quarter)
+        sections.append(
+            StrandSection(
+                number=f"{STRAND_SECTION}.{number}",
+                name=figure.name,
+                lead=strand.lead if strand is not None else "",
+                plans=tuple(
+                    PlanDashboard(plan.name, _plan_table(plan, year, by_quarter))
+                    for plan in figure.plans
+                ),
+                plans_note=note if figure.plans else "",
+                risks=_risk_table(open_risks[figure.slug]),
+                return_state=state,
+                return_note=return_note,
+                narratives=_narratives(record),
+            )
+        )
+    return tuple(sections)
+
+
+def _trend_chart(year: Sequence[Quarter], figures: Sequence[DashboardRead]) -> Chart:
+    totals = {f.quarter: f.totals for f in figures}
+    bars = []
+    for q in year:
+        t = totals.get(q)
+        bars.append(Bar(f"Q{q.number}", *((t.complete, t.ongoing, t.at_risk) if t else (0, 0, 0))))
+    label = year[0].financial_year.replace("-", "/")
+    return Chart(
+        kind="trend",
+        title=f"{label}: tasks by status at each quarter's end",
+        caption="Quarters still to come are left empty; a locked quarter shows its published "
+        "figures.",
+        bars=tuple(bars),
+    )
+
+
+def build(*, session: Session, strategy_id: int | None, quarter: Quarter) -> BoardReport:
+    """The board report of a quarter, in a fixed number of queries."""
+    strategy = _checked_strategy(session, strategy_id, quarter)
+    year = quarter.year_quarters()
+    figures = dashboard.figures_of(
+        session=session, strategy=strategy, quarters=year[: quarter.number]
+    )
+    current = figures[-1]
+    head = _summary(strategy, current)
+    at_risk_intro, at_risk = _at_risk(
+        _at_risk_rows(session, strategy.id, quarter.last_day),  # type: ignore[arg-type]
+        quarter.last_day,
+    )
+    quality = risks.data_quality(session=session, strategy_id=strategy.id, quarter=quarter)
+    count = len(current.strands)
+    return BoardReport(
+        title=f"{strategy.name}: quarterly board report, {quarter.board_label}",
+        produced_at=utcnow(),
+        summary=head,
+        summary_intro=f"Delivery Plan progress across the "
+        f"{_plural(count, 'thematic strand', 'thematic strands')} can be summarised as:",
+        at_risk_intro=at_risk_intro,
+        at_risk=at_risk,
+        warnings=_warnings(quality),
+        strands=_strand_sections(session, strategy, year, figures),
+        charts=(head.chart, _trend_chart(year, figures)),
+    )
