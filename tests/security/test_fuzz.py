@@ -5,10 +5,10 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from sqlalchemy.engine import Engine
 
 from app.core.config import Settings
 from app.main import create_app
@@ -24,20 +24,26 @@ schema = schemathesis.openapi.from_dict(
 # that names nothing): those answers are checked for their status and shape, not expected to be 2xx.
 EXCLUDED = [positive_data_acceptance]
 FUZZ = settings(
-    max_examples=3, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    max_examples=2, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
 
 
+@pytest.fixture(scope="module")
+def running(settings: Settings, engine: Engine) -> Iterator[str]:
+    """One server for the module: starting one per operation would cost more than fuzzing it."""
+    with serve(create_app(settings, engine=engine)) as base_url:
+        yield base_url
+
+
 @pytest.fixture
-def server(app: FastAPI, client: TestClient, admin: dict) -> Iterator[str]:
-    """The API on a real port, with some records so that generated ids sometimes hit one."""
+def server(running: str, client: TestClient, admin: dict) -> str:
+    """The server, with some records so that generated ids sometimes hit one."""
     strategy = factories.strategy(client, admin)
     hate = factories.strand(client, admin, strategy["id"], "Hate Crime")
     plan = factories.plan(client, admin, hate["id"], "Hate Crime")
     factories.task(client, admin, plan["id"], task_no=1)
     factories.risk(client, admin, hate["id"], ref="A1")
-    with serve(app) as base_url:
-        yield base_url
+    return running
 
 
 @schema.parametrize()
