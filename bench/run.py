@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import sqlalchemy as sa
@@ -121,10 +121,17 @@ def run_suite(url: str, *, tasks: int, events: int, repeat: int) -> Results:
     with write_session(engine) as session:
         _, token = auth.create_token(session=session, name="bench", role=Role.admin)
         session.commit()
-    engine.dispose()
+    ids["url"] = url
+    _engines[url] = engine
 
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "TRACKER_WRITE_RATE_PER_MINUTE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TRACKER_WRITE_RATE_PER_MINUTE": "0",
+        "TRACKER_LOG_LEVEL": "WARNING",
+        "TRACKER_WEBHOOK_WORKER": "false",
+    }
     server = subprocess.Popen(
         [
             sys.executable,
@@ -154,6 +161,7 @@ def run_suite(url: str, *, tasks: int, events: int, repeat: int) -> Results:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        engine.dispose()
     return results
 
 
@@ -176,7 +184,7 @@ def measure(
     base: str,
     headers: dict,
     tasks: int,
-    ids: dict[str, int],
+    ids: dict[str, Any],
     repeat: int,
 ) -> None:
     counter = iter(range(1, 10**9))
@@ -185,6 +193,23 @@ def measure(
         assert response.status_code == status, response.text[:500]
         return response
 
+    quarter = "2020-21-Q2"
+    results.add(
+        "GET /dashboard",
+        timed(lambda: ok(client.get("/api/v1/dashboard", params={"quarter": quarter})), repeat),
+    )
+    results.add("dashboard SQL alone (floor)", timed(lambda: raw_dashboard(ids, quarter), repeat))
+    results.add(
+        "GET /dashboard/trend (8 quarters)",
+        timed(
+            lambda: ok(
+                client.get(
+                    "/api/v1/dashboard/trend", params={"from": "2019-20-Q3", "to": "2021-22-Q2"}
+                )
+            ),
+            repeat,
+        ),
+    )
     results.add(
         "GET /tasks/{id}",
         timed(lambda: ok(client.get(f"/api/v1/tasks/{next(counter) * 7919 % tasks + 1}")), repeat),
@@ -214,11 +239,53 @@ def measure(
             repeat,
         ),
     )
+    workbook = data.plan_workbook(10_000)
+    results.add(
+        "POST /imports (10,000 rows)",
+        timed(
+            lambda: ok(
+                client.post(
+                    "/api/v1/imports",
+                    files={"file": ("plan.xlsx", workbook)},
+                    data={
+                        "strand": "strand-9",
+                        "plan": f"Imported {next(counter)}",
+                        "added_on": "2020-04-01",
+                    },
+                )
+            ),
+            3,
+            warmup=0,
+        ),
+    )
+    results.add(
+        "GET /reports/board (docx)",
+        timed(
+            lambda: ok(
+                client.get("/api/v1/reports/board", params={"quarter": quarter, "format": "docx"})
+            ),
+            5,
+            warmup=1,
+        ),
+    )
     task_rate = throughput(base, headers, lambda i: f"/api/v1/tasks/{i * 7919 % tasks + 1}")
     bare_rate = throughput(base, headers, lambda i: "/bare")
     results.values["task_get_rps"], results.values["bare_rps"] = task_rate, bare_rate
     results.rows.append(("throughput GET /tasks/{id}", 1000 / task_rate, 0, f"{task_rate:.0f}/s"))
     results.rows.append(("throughput GET /bare", 1000 / bare_rate, 0, f"{bare_rate:.0f}/s"))
+
+
+_engines: dict[str, sa.Engine] = {}
+
+
+def raw_dashboard(ids: dict[str, Any], quarter: str) -> None:
+    """The dashboard's own aggregate statement, run straight on the database."""
+    from app.core.quarters import Quarter
+    from app.dashboard.service import _count_statement
+
+    engine = _engines[ids["url"]]
+    with engine.connect() as connection:
+        connection.execute(_count_statement(ids["strategy_id"], [Quarter.parse(quarter)])).all()
 
 
 def report(all_results: list[Results]) -> None:
@@ -233,7 +300,11 @@ def report(all_results: list[Results]) -> None:
     ratios = []
     for results in all_results:
         v = results.values
-        ratios.append(f"{results.database}: task_get/bare={v['task_get_rps'] / v['bare_rps']:.2f}")
+        dashboard = v["GET /dashboard"] / v["dashboard SQL alone (floor)"]
+        task_get = v["task_get_rps"] / v["bare_rps"]
+        ratios.append(
+            f"{results.database}: dashboard/raw_sql={dashboard:.2f} task_get/bare={task_get:.2f}"
+        )
     print("; ".join(ratios))
 
 
