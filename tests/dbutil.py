@@ -1,6 +1,8 @@
 """Database helpers for the tests: which database, how to empty it, how to migrate it."""
 
 import os
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -8,6 +10,8 @@ from sqlalchemy.engine import make_url
 
 from app.cli import alembic_config
 from app.core.db import normalise_url
+
+T = TypeVar("T")
 
 
 def postgres_url() -> str | None:
@@ -45,3 +49,19 @@ def upgrade(url: str, revision: str = "head") -> None:
     config = alembic_config()
     config.attributes["database_url"] = url
     command.upgrade(config, revision)
+
+
+def statements_during(engine: sa.Engine, call: Callable[[], T]) -> tuple[int, T]:
+    """How many SQL statements the engine ran while `call` ran, and what it answered."""
+    count = 0
+
+    def record(*_: Any) -> None:
+        nonlocal count
+        count += 1
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return count, result

@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from app.core.base import today
 from tests import factories
 from tests.conftest import bearer
+from tests.dbutil import statements_during
 
 A13 = {
     "ref": "A13",
@@ -498,20 +498,13 @@ def test_list_queries_do_not_grow_with_the_page_size(
 ) -> None:
     for n in range(1, 31):
         factories.risk(client, admin, world["hate"]["id"], likelihood=n % 5 + 1, impact=2)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        statements.append(statement)
 
     def queries(limit: int) -> int:
-        statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
-            response = client.get(f"/api/v1/risks?limit={limit}", headers=admin)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
+        count, response = statements_during(
+            engine, lambda: client.get(f"/api/v1/risks?limit={limit}", headers=admin)
+        )
         assert len(response.json()["items"]) == limit
-        return len(statements)
+        return count
 
     assert queries(3) == queries(30)
 

@@ -5,12 +5,12 @@ import time
 from collections import Counter
 
 import httpx
-import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from tests import factories
+from tests.dbutil import statements_during
 from tests.live import serve
 
 WRITERS = 20
@@ -92,19 +92,12 @@ def test_list_queries_do_not_grow_with_the_page_size(
 ) -> None:
     for n in range(1, 61):
         factories.task(client, admin, world["hate_plan"]["id"], f"Task {n}", task_no=n)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        statements.append(statement)
 
     def queries(limit: int) -> int:
-        statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
-            response = client.get(f"/api/v1/tasks?limit={limit}", headers=admin)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
+        count, response = statements_during(
+            engine, lambda: client.get(f"/api/v1/tasks?limit={limit}", headers=admin)
+        )
         assert len(response.json()["items"]) == limit
-        return len(statements)
+        return count
 
     assert queries(5) == queries(60)
