@@ -3,12 +3,12 @@
 import csv
 import io
 
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
 from tests import factories
+from tests.dbutil import statements_during
 from tests.imports.workbooks import HEADER, csv_file, knife_workbook
 
 
@@ -198,19 +198,13 @@ def test_listing_tasks_with_links_runs_the_same_queries_whatever_the_page(
         for n in range(1, 61)
     ]
     upload(csv_file("Knife Crime", rows), "knife.csv")
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        statements.append(statement)
 
     def queries(limit: int) -> int:
-        statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
-            items = client.get(f"/api/v1/tasks?limit={limit}", headers=admin).json()["items"]
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
+        count, response = statements_during(
+            engine, lambda: client.get(f"/api/v1/tasks?limit={limit}", headers=admin)
+        )
+        items = response.json()["items"]
         assert items[-1]["linked_task_ids"] == [items[-2]["id"]]
-        return len(statements)
+        return count
 
     assert queries(5) == queries(60)

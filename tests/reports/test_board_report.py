@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 import openpyxl
-import sqlalchemy as sa
 from docx import Document
 from fastapi.testclient import TestClient
 from markupsafe import escape
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 
 from app.dashboard.service import current_quarter
 from tests import factories
+from tests.dbutil import statements_during
 from tests.reports.conftest import FORMULA_TITLE
 from tests.reports.helpers import (
     AT_RISK,
@@ -278,19 +278,9 @@ def test_the_command_line_writes_the_same_report(
 def test_the_report_takes_as_many_queries_however_many_strands_and_tasks(
     client: TestClient, admin: dict, board: dict, engine: Engine
 ) -> None:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
     def queries() -> int:
-        statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            report(client, admin, "2020-21-Q2", "md")
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
-        return len(statements)
+        count, _ = statements_during(engine, lambda: report(client, admin, "2020-21-Q2", "md"))
+        return count
 
     before = queries()
     strand = factories.strand(client, admin, board["strategy"]["id"], "Hate Crime", lead="DS")

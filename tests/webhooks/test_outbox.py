@@ -14,6 +14,7 @@ from app.core.db import write_session
 from app.webhooks.models import EventType, WebhookDelivery, WebhookEvent
 from app.webhooks.service import EVENT_TYPES, backoff_seconds, emit, payload, signature
 from tests import factories
+from tests.dbutil import statements_during
 from tests.webhooks.conftest import deliveries, subscribe
 
 
@@ -93,19 +94,12 @@ def test_listing_deliveries_runs_the_same_queries_whatever_the_page_size(
     hook = subscribe(client, admin, "https://intranet.example/hooks", "task.created")
     for n in range(12):
         factories.task(client, admin, plan["id"], f"Task {n}")
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        statements.append(statement)
 
     def queries(limit: int) -> int:
-        statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
-            page = deliveries(client, admin, hook["id"], limit=limit)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
+        count, page = statements_during(
+            engine, lambda: deliveries(client, admin, hook["id"], limit=limit)
+        )
         assert len(page["items"]) == limit
-        return len(statements)
+        return count
 
     assert queries(2) == queries(12)
