@@ -66,6 +66,11 @@ class Quarter:
         """As the board paper writes it: `2020/21 Q2`."""
         return f"{self.year}/{(self.year + 1) % 100:02d} Q{self.number}"
 
+    @property
+    def ordinal(self) -> int:
+        """The quarter's place in one unbroken count of quarters: see `ordinal_of`."""
+        return self.year * 4 + self.number
+
     def next(self) -> "Quarter":
         return (
             Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
@@ -82,6 +87,12 @@ class Quarter:
 
     def __str__(self) -> str:
         return f"{self.financial_year}-Q{self.number}"
+
+
+def ordinal_of(day: date) -> int:
+    """The ordinal of the quarter a day falls in: four to a calendar year, so that the quarters
+    of a financial year (April to June first) are consecutive numbers and compare as they run."""
+    return day.year * 4 + (day.month - 1) // 3
 
 
 def quarter_range(first: Quarter, last: Quarter) -> Iterator[Quarter]:

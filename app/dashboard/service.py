@@ -37,7 +37,8 @@ from app.dashboard.schemas import (
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.strategies.schemas import StrandRead
-from app.tasks.models import Pillar, Status, StatusEvent, Task
+from app.tasks import spans
+from app.tasks.models import Pillar, SpanCount, Status, StatusEvent, StatusSpan, Task
 from app.webhooks.models import EventType
 from app.webhooks.service import emit
 
@@ -102,11 +103,11 @@ PlanTallies = dict[int, dict[Pillar, Tally]]
 
 
 def _quarter_ends(quarters: Sequence[Quarter]) -> sa.CTE:
-    """The quarters as rows: their index, last day, and the day before which a task is overdue."""
+    """The quarters as rows: their index, ordinal, and the day before which a task is overdue."""
     rows = [
         sa.select(
             sa.literal(i, sa.Integer).label("idx"),
-            sa.literal(q.last_day, sa.Date).label("as_at"),
+            sa.literal(q.ordinal, sa.Integer).label("ordinal"),
             sa.literal(overdue_before(q), sa.Date).label("overdue_before"),
         )
         for i, q in enumerate(quarters)
@@ -114,72 +115,103 @@ def _quarter_ends(quarters: Sequence[Quarter]) -> sa.CTE:
     return (rows[0] if len(rows) == 1 else sa.union_all(*rows)).cte("quarter_end")
 
 
-def _count_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select:
-    """One statement counting the tasks of every quarter, plan and pillar by status as at the end.
+def _plans_of(strategy_id: int) -> sa.Select:
+    return (
+        sa.select(DeliveryPlan.id)
+        .join(Strand, Strand.id == DeliveryPlan.strand_id)
+        .where(Strand.strategy_id == strategy_id)
+    )
 
-    Each event holds from its effective date until the next event of its task (ordered by date,
-    then id, so of two events on one day the later one holds and the earlier holds for no day).
-    A task's status as at a day is the event whose span covers that day, so one pass of a window
-    function over the events serves every quarter of the range at once. Measured against ranking
-    the events per quarter (ROW_NUMBER) and a correlated latest-event subquery, it was the fastest
-    on PostgreSQL for any range and on SQLite for any range of more than one quarter.
+
+def _count_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select:
+    """One statement counting the tasks of every quarter, plan and pillar by status as at the end,
+    and those of them overdue by then.
+
+    A task's status as at a quarter's end is that of its one span covering the quarter (see
+    `app.tasks.spans`), so each quarter is a scan of the spans' index, which holds every column
+    the counts need.
     """
     quarter_end = _quarter_ends(quarters)
-    last_day = max(q.last_day for q in quarters)
-    span = (
-        sa.select(
-            StatusEvent.task_id,
-            StatusEvent.status,
-            StatusEvent.effective_date.label("starts_on"),
-            sa.func.lead(StatusEvent.effective_date)
-            .over(
-                partition_by=StatusEvent.task_id,
-                order_by=(StatusEvent.effective_date, StatusEvent.id),
-            )
-            .label("next_on"),
-        )
-        .join(Task, Task.id == StatusEvent.task_id)
-        .join(Strand, Strand.id == Task.strand_id)
-        .where(Strand.strategy_id == strategy_id, StatusEvent.effective_date <= last_day)
-        .cte("span")
-    )
-    status = span.c.status
+    status = StatusSpan.status
     return (
         sa.select(
             quarter_end.c.idx,
-            Task.plan_id,
-            Task.pillar,
+            StatusSpan.plan_id,
+            StatusSpan.pillar,
             sa.func.count().filter(status == Status.complete).label("complete"),
             sa.func.count().filter(status == Status.ongoing).label("ongoing"),
             sa.func.count().filter(status == Status.at_risk).label("at_risk"),
             sa.func.count()
-            .filter(status.in_(OPEN), Task.due_date < quarter_end.c.overdue_before)
+            .filter(status.in_(OPEN), StatusSpan.due_date < quarter_end.c.overdue_before)
             .label("overdue"),
         )
         .select_from(quarter_end)
         .join(
-            span,
+            StatusSpan,
             sa.and_(
-                span.c.starts_on <= quarter_end.c.as_at,
-                sa.or_(span.c.next_on.is_(None), span.c.next_on > quarter_end.c.as_at),
+                StatusSpan.from_q <= quarter_end.c.ordinal,
+                StatusSpan.until_q > quarter_end.c.ordinal,
             ),
         )
-        .join(Task, sa.and_(Task.id == span.c.task_id, Task.added_on <= quarter_end.c.as_at))
-        .where(status != Status.withdrawn)
-        .group_by(quarter_end.c.idx, Task.plan_id, Task.pillar)
+        .where(StatusSpan.plan_id.in_(_plans_of(strategy_id)))
+        .group_by(quarter_end.c.idx, StatusSpan.plan_id, StatusSpan.pillar)
+    )
+
+
+def _trend_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select:
+    """The counts (not overdue) of any number of quarters, from the spans counted ahead.
+
+    Reads a row per plan, pillar, status and quarter range (`span_count`), not a row per task, so
+    its cost follows the number of plans and quarters rather than the length of the history.
+    """
+    quarter_end = _quarter_ends(quarters)
+
+    def counted(status: Status) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((SpanCount.status == status, SpanCount.n), else_=0))
+
+    return (
+        sa.select(
+            quarter_end.c.idx,
+            SpanCount.plan_id,
+            SpanCount.pillar,
+            counted(Status.complete).label("complete"),
+            counted(Status.ongoing).label("ongoing"),
+            counted(Status.at_risk).label("at_risk"),
+            sa.literal(0, sa.Integer).label("overdue"),
+        )
+        .select_from(quarter_end)
+        .join(
+            SpanCount,
+            sa.and_(
+                SpanCount.from_q <= quarter_end.c.ordinal,
+                SpanCount.until_q > quarter_end.c.ordinal,
+            ),
+        )
+        .where(SpanCount.plan_id.in_(_plans_of(strategy_id)))
+        .group_by(quarter_end.c.idx, SpanCount.plan_id, SpanCount.pillar)
     )
 
 
 def count_quarters(
-    *, session: Session, strategy_id: int, quarters: Sequence[Quarter]
+    *,
+    session: Session,
+    strategy_id: int,
+    quarters: Sequence[Quarter],
+    overdue: bool = True,
 ) -> list[PlanTallies]:
-    """Per quarter, the counts of each plan and pillar; counted in the database, in one query."""
+    """Per quarter, the counts of each plan and pillar; counted in the database, in one query.
+
+    Without `overdue` (a trend shows none) the overdue counts are left at 0 and the quarters are
+    counted by the cheaper statement.
+    """
+    spans.rebuild_pending(session)
     counted: list[PlanTallies] = [{} for _ in quarters]
-    for idx, plan_id, pillar, complete, ongoing, at_risk, overdue in session.execute(
-        _count_statement(strategy_id, quarters)
+    statement = (_count_statement if overdue else _trend_statement)(strategy_id, quarters)
+    for idx, plan_id, pillar, complete, ongoing, at_risk, overdue_count in session.execute(
+        statement
     ):
         by_pillar = counted[idx].setdefault(plan_id, {p: Tally() for p in Pillar})
-        by_pillar[Pillar(pillar)] = Tally(complete, ongoing, at_risk, overdue)
+        by_pillar[Pillar(pillar)] = Tally(complete, ongoing, at_risk, overdue_count)
     return counted
 
 
@@ -305,7 +337,12 @@ def trend_quarters(first: Quarter | None, last: Quarter | None) -> list[Quarter]
 def trend(*, session: Session, strategy: Strategy, quarters: Sequence[Quarter]) -> TrendRead:
     """Each quarter's counts, by strand and in total, counted in one query however many."""
     strands = _strands(session, strategy)
-    counted = count_quarters(session=session, strategy_id=strategy.id, quarters=quarters)  # type: ignore[arg-type]
+    counted = count_quarters(
+        session=session,
+        strategy_id=strategy.id,  # type: ignore[arg-type]
+        quarters=quarters,
+        overdue=False,
+    )
     series: list[list[QuarterCounts]] = [[] for _ in strands]
     totals = []
     for quarter, tallies in zip(quarters, counted, strict=True):

@@ -67,6 +67,49 @@ class StatusEvent(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class StatusSpan(SQLModel, table=True):
+    """The quarters at whose last day a task stands in one status: ordinals `from_q <= q < until_q`.
+
+    Derived from the task and its events and rewritten whenever either changes (see
+    `app.tasks.spans`), so that a quarter's counts are one scan of an index rather than a walk
+    over the whole history. The task's plan, pillar and due date are copied onto each span for the
+    same reason. Withdrawn spans, and spans that hold at no quarter's end, are not kept.
+    """
+
+    __tablename__ = "status_span"
+    __table_args__ = (
+        # Serves both the dashboard (one quarter) and the trend (the spans grouped as they come).
+        sa.Index(
+            "ix_status_span_counts", "plan_id", "pillar", "status", "from_q", "until_q", "due_date"
+        ),
+    )
+
+    task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
+    from_q: int = Field(primary_key=True)
+    until_q: int
+    plan_id: int
+    pillar: Pillar = Field(sa_type=sa.Enum(Pillar, native_enum=False, length=16))
+    status: Status = Field(sa_type=sa.Enum(Status, native_enum=False, length=16))
+    due_date: date | None = None
+
+
+class SpanCount(SQLModel, table=True):
+    """The spans counted by plan, pillar, status and quarter range, kept in step with them.
+
+    A trend over many quarters then reads a few thousand rows however long the history. A count
+    that falls to 0 keeps its row; it counts nothing.
+    """
+
+    __tablename__ = "span_count"
+
+    plan_id: int = Field(foreign_key="delivery_plan.id", primary_key=True, ondelete="CASCADE")
+    pillar: Pillar = Field(primary_key=True, sa_type=sa.Enum(Pillar, native_enum=False, length=16))
+    status: Status = Field(primary_key=True, sa_type=sa.Enum(Status, native_enum=False, length=16))
+    from_q: int = Field(primary_key=True)
+    until_q: int = Field(primary_key=True)
+    n: int
+
+
 class TaskLink(SQLModel, table=True):
     """One task's `Linked to action (N)`: the task whose How names another task of its plan."""
 

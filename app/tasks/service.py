@@ -18,6 +18,7 @@ from app.dashboard import service as dashboard
 from app.imports.when import parse_when
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand
+from app.tasks import spans
 from app.tasks.models import Pillar, Status, StatusEvent, Task, TaskLink
 from app.tasks.schemas import (
     StatusBatch,
@@ -235,6 +236,7 @@ def create_tasks(
             for task_id, row in zip(ids, rows, strict=True)
         ],
     )
+    spans.changed(session, ids)
     # Written in bulk, so the audit trail and the outbox are told here rather than by the ORM.
     created = [Task(**row, id=task_id) for task_id, row in zip(ids, rows, strict=True)]
     audit.record_created(session=session, records=created)
@@ -290,6 +292,8 @@ def update_task(
         _touch(task, actor)
         session.add(task)
         session.flush()
+        if changed.keys() & {"pillar", "due_date"}:
+            spans.changed(session, [task.id])  # type: ignore[list-item]
         emit(
             session=session,
             type=EventType.task_updated,
@@ -345,6 +349,7 @@ def record_status(
     _touch(task, actor)
     session.add(task)
     session.flush()
+    spans.changed(session, [task.id])  # type: ignore[list-item]
     emit(
         session=session,
         type=EventType.task_status_changed,

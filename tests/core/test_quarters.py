@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.quarters import Quarter, QuarterError, quarter_range
+from app.core.quarters import Quarter, QuarterError, ordinal_of, quarter_range
 
 quarters = st.builds(Quarter, st.integers(2000, 2100), st.integers(1, 4))
 
@@ -72,3 +72,13 @@ def test_quarters_tile_the_calendar(quarter: Quarter) -> None:
     assert Quarter.parse(str(quarter)) == quarter
     assert Quarter.parse(quarter.board_label) == quarter
     assert 90 <= (quarter.last_day - quarter.first_day).days + 1 <= 92
+
+
+@given(
+    st.dates(date(1900, 4, 1), date(9998, 12, 31)), st.dates(date(1900, 4, 1), date(9998, 12, 31))
+)
+def test_ordinals_count_quarters_in_order(first: date, second: date) -> None:
+    one, other = Quarter.of(first), Quarter.of(second)
+    assert ordinal_of(first) == one.ordinal
+    assert (one.ordinal < other.ordinal) == (one < other)
+    assert one.next().ordinal == one.ordinal + 1

@@ -1,0 +1,147 @@
+"""Status spans: each task's history restated in quarters, kept for counting.
+
+A task stands at a quarter's end in the status of its latest event effective by that day (of two
+on one date, the one recorded later), from the quarter it was added in. So each event holds for
+the quarters from the one it (or the task) starts in up to, not including, the one its successor
+starts in. Those ranges are what `status_span` keeps, and `span_count` counts them by plan,
+pillar, status and range. Both are rewritten from the events, in the database, for the tasks a
+transaction changed, as it commits.
+"""
+
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as OrmSession
+
+from app.tasks.models import SpanCount, Status, StatusEvent, StatusSpan, Task
+
+OPEN_ENDED = 2**31 - 1
+"""`until_q` of a span that no later event ends."""
+
+COLUMNS = ("task_id", "from_q", "until_q", "plan_id", "pillar", "status", "due_date")
+KEYS = ("plan_id", "pillar", "status", "from_q", "until_q")
+CHUNK = 10_000
+"""Tasks rewritten a statement at a time: well under either database's limit on parameters."""
+
+_PENDING = "spans_pending"
+
+Executor = OrmSession | sa.Connection
+
+
+def ordinal(day: sa.ColumnElement) -> sa.ColumnElement[int]:
+    """`app.core.quarters.ordinal_of` in SQL, on SQLite and PostgreSQL alike."""
+    year = sa.cast(sa.extract("year", day), sa.Integer)
+    month = sa.cast(sa.extract("month", day), sa.Integer)
+    return year * 4 + (month - 1) // 3
+
+
+def spans_of(task_ids: Sequence[int] | None = None) -> sa.Select:
+    """The spans of these tasks (of every task when None), as rows in `COLUMNS` order."""
+    events = sa.select(
+        StatusEvent.task_id,
+        StatusEvent.status,
+        StatusEvent.effective_date,
+        sa.func.lead(StatusEvent.effective_date)
+        .over(
+            partition_by=StatusEvent.task_id,
+            order_by=(StatusEvent.effective_date, StatusEvent.id),
+        )
+        .label("next_on"),
+    )
+    if task_ids is not None:
+        events = events.where(StatusEvent.task_id.in_(task_ids))
+    event = events.subquery("event")
+    starts_on = sa.case(
+        (Task.added_on > event.c.effective_date, Task.added_on), else_=event.c.effective_date
+    )
+    span = (
+        sa.select(
+            event.c.task_id,
+            ordinal(starts_on).label("from_q"),
+            sa.case((event.c.next_on.is_(None), OPEN_ENDED), else_=ordinal(event.c.next_on)).label(
+                "until_q"
+            ),
+            Task.plan_id,
+            Task.pillar,
+            event.c.status,
+            Task.due_date,
+        )
+        .join(Task, Task.id == event.c.task_id)
+        .where(event.c.status != Status.withdrawn)
+        .subquery("span")
+    )
+    return sa.select(*(span.c[name] for name in COLUMNS)).where(span.c.from_q < span.c.until_q)
+
+
+def changed(session: OrmSession, task_ids: Iterable[int]) -> None:
+    """Note tasks whose events, pillar or due date changed: their spans are rewritten on commit."""
+    session.info.setdefault(_PENDING, set()).update(task_ids)
+
+
+def rebuild_pending(session: OrmSession) -> None:
+    """Rewrite now the spans of the tasks noted since the last commit."""
+    if not session.info.get(_PENDING):
+        return
+    session.flush()
+    pending = sorted(session.info.pop(_PENDING))
+    for start in range(0, len(pending), CHUNK):
+        rebuild(session, pending[start : start + CHUNK])
+
+
+def rebuild(executor: Executor, task_ids: Sequence[int]) -> None:
+    """Rewrite the spans of these tasks from their events, and move their counts to match.
+
+    The counts move first, by one statement that takes their rows in key order, so that two
+    transactions never wait on each other's counts the other way round.
+    """
+    new = spans_of(task_ids).subquery("new")
+    moves = sa.union_all(
+        sa.select(*(new.c[k] for k in KEYS), sa.literal(1).label("n")),
+        sa.select(*(StatusSpan.__table__.c[k] for k in KEYS), sa.literal(-1).label("n")).where(
+            StatusSpan.task_id.in_(task_ids)  # type: ignore[attr-defined]
+        ),
+    ).subquery("moves")
+    keys = [moves.c[k] for k in KEYS]
+    net = (
+        sa.select(*keys, sa.func.sum(moves.c.n).label("n"))
+        .group_by(*keys)
+        .having(sa.func.sum(moves.c.n) != 0)
+        .order_by(*keys)
+    )
+    _add_counts(executor, net)
+    executor.execute(sa.delete(StatusSpan).where(StatusSpan.task_id.in_(task_ids)))  # type: ignore[attr-defined]
+    executor.execute(sa.insert(StatusSpan).from_select(COLUMNS, spans_of(task_ids)))
+
+
+def rebuild_all(executor: Executor) -> None:
+    """Rewrite every span and count: after data written in bulk, or by a migration."""
+    executor.execute(sa.delete(SpanCount))
+    executor.execute(sa.delete(StatusSpan))
+    executor.execute(sa.insert(StatusSpan).from_select(COLUMNS, spans_of()))
+    keys = [StatusSpan.__table__.c[k] for k in KEYS]
+    executor.execute(
+        sa.insert(SpanCount).from_select(
+            [*KEYS, "n"], sa.select(*keys, sa.func.count()).group_by(*keys)
+        )
+    )
+
+
+def _add_counts(executor: Executor, net: sa.Select) -> None:
+    bind = executor.get_bind() if isinstance(executor, OrmSession) else executor
+    dialect = bind.dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SpanCount)
+    statement = insert.from_select([*KEYS, "n"], net)
+    executor.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(KEYS), set_={"n": SpanCount.n + statement.excluded.n}
+        )
+    )
+
+
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop(_PENDING, None)
+
+
+sa.event.listen(OrmSession, "before_commit", rebuild_pending)
+sa.event.listen(OrmSession, "after_rollback", _after_rollback)
