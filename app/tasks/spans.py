@@ -8,6 +8,7 @@ pillar, status and range. Both are rewritten from the events, in the database, f
 transaction changed, as it commits.
 """
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ CHUNK = 10_000
 """Tasks rewritten a statement at a time: well under either database's limit on parameters."""
 
 _PENDING = "spans_pending"
+TASK_IDS = sa.bindparam("task_ids", expanding=True)
 
 Executor = OrmSession | sa.Connection
 
@@ -36,8 +38,9 @@ def ordinal(day: sa.ColumnElement) -> sa.ColumnElement[int]:
     return year * 4 + (month - 1) // 3
 
 
-def spans_of(task_ids: Sequence[int] | None = None) -> sa.Select:
-    """The spans of these tasks (of every task when None), as rows in `COLUMNS` order."""
+def spans_of(listed: bool = False) -> sa.Select:
+    """The spans of every task, or with `listed` of the tasks bound to `task_ids`, as rows in
+    `COLUMNS` order."""
     events = sa.select(
         StatusEvent.task_id,
         StatusEvent.status,
@@ -49,8 +52,8 @@ def spans_of(task_ids: Sequence[int] | None = None) -> sa.Select:
         )
         .label("next_on"),
     )
-    if task_ids is not None:
-        events = events.where(StatusEvent.task_id.in_(task_ids))
+    if listed:
+        events = events.where(StatusEvent.task_id.in_(TASK_IDS))
     event = events.subquery("event")
     starts_on = sa.case(
         (Task.added_on > event.c.effective_date, Task.added_on), else_=event.c.effective_date
@@ -90,16 +93,24 @@ def rebuild_pending(session: OrmSession) -> None:
 
 
 def rebuild(executor: Executor, task_ids: Sequence[int]) -> None:
-    """Rewrite the spans of these tasks from their events, and move their counts to match.
+    """Rewrite the spans of these tasks from their events, and move their counts to match."""
+    bind = executor.get_bind() if isinstance(executor, OrmSession) else executor
+    for statement in _rebuild_statements(bind.dialect.name):
+        executor.execute(statement, {"task_ids": list(task_ids)})
+
+
+@functools.cache
+def _rebuild_statements(dialect: str) -> tuple[sa.Executable, ...]:
+    """The statements of `rebuild`, built once: they run on every status change.
 
     The counts move first, by one statement that takes their rows in key order, so that two
     transactions never wait on each other's counts the other way round.
     """
-    new = spans_of(task_ids).subquery("new")
+    new = spans_of(listed=True).subquery("new")
     moves = sa.union_all(
         sa.select(*(new.c[k] for k in KEYS), sa.literal(1).label("n")),
         sa.select(*(StatusSpan.__table__.c[k] for k in KEYS), sa.literal(-1).label("n")).where(
-            StatusSpan.task_id.in_(task_ids)  # type: ignore[attr-defined]
+            StatusSpan.task_id.in_(TASK_IDS)  # type: ignore[attr-defined]
         ),
     ).subquery("moves")
     keys = [moves.c[k] for k in KEYS]
@@ -109,9 +120,17 @@ def rebuild(executor: Executor, task_ids: Sequence[int]) -> None:
         .having(sa.func.sum(moves.c.n) != 0)
         .order_by(*keys)
     )
-    _add_counts(executor, net)
-    executor.execute(sa.delete(StatusSpan).where(StatusSpan.task_id.in_(task_ids)))  # type: ignore[attr-defined]
-    executor.execute(sa.insert(StatusSpan).from_select(COLUMNS, spans_of(task_ids)))
+    # Core tables, not the models: the session would take parameters to an ORM insert as rows.
+    count, span = SpanCount.__table__, StatusSpan.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(count)
+    counts = insert.from_select([*KEYS, "n"], net)
+    return (
+        counts.on_conflict_do_update(
+            index_elements=list(KEYS), set_={"n": count.c.n + counts.excluded.n}
+        ),
+        sa.delete(span).where(span.c.task_id.in_(TASK_IDS)),
+        sa.insert(span).from_select(COLUMNS, spans_of(listed=True)),
+    )
 
 
 def rebuild_all(executor: Executor) -> None:
@@ -123,18 +142,6 @@ def rebuild_all(executor: Executor) -> None:
     executor.execute(
         sa.insert(SpanCount).from_select(
             [*KEYS, "n"], sa.select(*keys, sa.func.count()).group_by(*keys)
-        )
-    )
-
-
-def _add_counts(executor: Executor, net: sa.Select) -> None:
-    bind = executor.get_bind() if isinstance(executor, OrmSession) else executor
-    dialect = bind.dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SpanCount)
-    statement = insert.from_select([*KEYS, "n"], net)
-    executor.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(KEYS), set_={"n": SpanCount.n + statement.excluded.n}
         )
     )
 
