@@ -7,6 +7,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import service
 from app.auth.service import Actor
+from app.core.db import READ_METHODS, SessionDep
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `tracker token create`.")
 
@@ -18,6 +19,7 @@ COOKIE_METHODS = frozenset({"GET", "HEAD"})
 def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    session: SessionDep,
 ) -> Actor:
     cached = getattr(request.state, "actor", None)
     if cached is not None:
@@ -31,12 +33,15 @@ def current_actor(
         engine=request.app.state.engine,
         clear=clear,
         touch_after=request.app.state.settings.token_touch_seconds,
+        # A read looks the token up on the request's own connection; a write on one of its own,
+        # so that its transaction does not take SQLite's write lock before it is needed.
+        session=session if request.method in READ_METHODS else None,
     )
     request.state.actor = actor
     return actor
 
 
-def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+async def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     service.ensure_admin(actor)
     return actor
 

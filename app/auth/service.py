@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.auth.models import ApiToken, Role
 from app.core.base import utcnow
-from app.core.db import read_session, writer
+from app.core.db import reader, writer
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 
 TOKEN_PREFIX = "tpt_"
@@ -86,16 +86,21 @@ def revoke_token(*, session: Session, name: str) -> ApiToken:
     return token
 
 
-def authenticate(*, engine: Engine, clear: str | None, touch_after: int) -> Actor:
+def authenticate(
+    *, engine: Engine, clear: str | None, touch_after: int, session: Session | None = None
+) -> Actor:
     """The actor behind a bearer token; unknown, revoked and expired tokens are all 401.
 
-    It reads on a connection of its own, before the request's transaction begins, so that a
-    write request does not hold SQLite's write lock while it records when the token was used.
+    It reads on `session` when given, else on a connection of its own; when the token was last
+    used is written in a transaction of its own, so that reads stay reads.
     """
     if not clear:
         raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
-    with read_session(engine) as session:
-        token = session.exec(select(ApiToken).where(ApiToken.token_digest == digest(clear))).first()
+    if session is not None:
+        token = session.execute(_TOKEN_BY_DIGEST, {"digest": digest(clear)}).first()
+    else:
+        with reader(engine).connect() as connection:
+            token = connection.execute(_TOKEN_BY_DIGEST, {"digest": digest(clear)}).first()
     now = utcnow()
     if token is None or token.revoked_at is not None:
         raise Unauthorized("the token is not valid")
@@ -107,8 +112,20 @@ def authenticate(*, engine: Engine, clear: str | None, touch_after: int) -> Acto
             connection.execute(
                 sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
             )
-    assert token.id is not None
-    return Actor(token.id, token.name, token.role, frozenset(token.strands))
+    return Actor(token.id, token.name, Role(token.role), frozenset(token.strands))
+
+
+# Every request runs it, so it is a plain statement, built once, read without the ORM.
+_columns = ApiToken.__table__.c  # type: ignore[attr-defined]
+_TOKEN_BY_DIGEST = sa.select(
+    _columns.id,
+    _columns.name,
+    _columns.role,
+    _columns.strands,
+    _columns.last_used_at,
+    _columns.expires_at,
+    _columns.revoked_at,
+).where(_columns.token_digest == sa.bindparam("digest"))
 
 
 def ensure_can_write(actor: Actor, strand_slug: str | None = None) -> None:

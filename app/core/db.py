@@ -6,6 +6,7 @@ writes cannot wait out another writer (SQLite fails it at once with `database is
 transaction that may write takes the write lock before its first read.
 """
 
+import functools
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -72,6 +73,19 @@ def writer(engine: Engine) -> Engine:
     return engine
 
 
+@functools.cache
+def reader(engine: Engine) -> Engine:
+    """The same engine, for reading: on PostgreSQL its statements run outside a transaction.
+
+    At READ COMMITTED each statement sees its own snapshot either way, so a read loses nothing
+    and is spared a BEGIN and a ROLLBACK, each a round trip. SQLite keeps its transaction, whose
+    snapshot holds for the whole request.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
 def write_session(engine: Engine, actor: Any = None) -> Session:
     """A session for work that writes (CLI, importer, worker): commit it explicitly.
 
@@ -91,7 +105,7 @@ def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed when the route returns without error."""
     engines = request.app.state
     if request.method in READ_METHODS:
-        with Session(engines.engine, expire_on_commit=False) as session:
+        with Session(reader(engines.engine), expire_on_commit=False) as session:
             yield session
         return
     with Session(engines.write_engine, expire_on_commit=False) as session:

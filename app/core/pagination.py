@@ -27,7 +27,7 @@ class PageParams:
     offset: int = 0
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="At most 500.")] = 50,
     offset: Annotated[int, Query(ge=0, le=2_000_000_000)] = 0,
 ) -> PageParams:

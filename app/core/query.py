@@ -23,7 +23,7 @@ def _known(dependant: Dependant) -> frozenset[str]:
     return known
 
 
-def refuse_unknown_query(request: Request) -> None:
+async def refuse_unknown_query(request: Request) -> None:
     dependant = getattr(request.scope.get("route"), "dependant", None)
     if dependant is None or not request.query_params:
         return

@@ -97,9 +97,9 @@ def record_status_batch(
 @router.get("/tasks/{task_id:int}")
 def get_task(task_id: Id, session: SessionDep, response: Response) -> TaskRead:
     """One task; its ETag goes in If-Match when you PATCH it."""
-    task = service.get_task(session=session, task_id=task_id)
+    task = service.read_task(session=session, task_id=task_id)
     set_etag(response, service.task_etag(task))
-    return service.read_one(session=session, task=task)
+    return task
 
 
 @router.patch("/tasks/{task_id:int}")
