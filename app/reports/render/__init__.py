@@ -1,5 +1,6 @@
 """The board report's formats: each renders a `BoardReport` to the bytes of one file."""
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,4 +41,9 @@ def content_disposition(report: BoardReport, fmt: ReportFormat) -> str:
 
 
 def render(report: BoardReport, fmt: ReportFormat) -> bytes:
-    return FORMATS[fmt].render(report)
+    rendered = FORMATS[fmt].render(report)
+    # A document's objects (python-docx's parts, openpyxl's cells, matplotlib's figures) point at
+    # each other, so only a full collection frees them; left to the collector's own pace, each
+    # report's tens of megabytes would pile up in a long-running server.
+    gc.collect()
+    return rendered
