@@ -18,6 +18,14 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 30_000
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    db_ping_after_idle_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description=(
+            "A PostgreSQL connection idle in the pool this long is pinged before use, and "
+            "replaced if the server dropped it. 0 pings on every use."
+        ),
+    )
     seed_dir: Path = Field(
         default=Path("seed"), description="Where the strategy's seed files are (see seed/)."
     )

@@ -7,6 +7,7 @@ transaction that may write takes the write lock before its first read.
 """
 
 import functools
+import time
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -32,12 +33,11 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
     url = normalise_url(url)
     if not url.startswith("sqlite"):
-        return sa.create_engine(
-            url,
-            pool_pre_ping=True,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
+        engine = sa.create_engine(
+            url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )
+        _ping_when_idle(engine, settings.db_ping_after_idle_seconds)
+        return engine
     engine = sa.create_engine(
         url,
         connect_args={
@@ -64,6 +64,31 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _ping_when_idle(engine: Engine, after_seconds: float) -> None:
+    """Ping a pooled connection before use only once it has sat idle `after_seconds`.
+
+    A connection the server or a firewall dropped is replaced before a request sees it, as with
+    `pool_pre_ping`, without a round trip before every request of a busy pool. A connection
+    dropped within the interval fails its request (503, worth retrying) and SQLAlchemy then
+    replaces the whole pool.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _idle(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < after_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool discards the connection and checks out another.
+            raise sa.exc.DisconnectionError("the connection was dropped while idle") from error
 
 
 def writer(engine: Engine) -> Engine:
