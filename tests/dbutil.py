@@ -65,3 +65,18 @@ def statements_during(engine: sa.Engine, call: Callable[[], T]) -> tuple[int, T]
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     return count, result
+
+
+def assert_spans_match_events(engine: sa.Engine) -> None:
+    """The spans and their counts that writes keep are what the events give when derived afresh."""
+    from app.tasks import spans
+    from app.tasks.models import SpanCount, StatusSpan
+
+    span, counts = StatusSpan.__table__, SpanCount.__table__  # type: ignore[attr-defined]
+    keys = [span.c[k] for k in spans.KEYS]
+    with engine.connect() as connection:
+        kept = connection.execute(sa.select(*(span.c[c] for c in spans.COLUMNS))).all()
+        assert sorted(kept) == sorted(connection.execute(spans.spans_of()).all())
+        counted = connection.execute(sa.select(counts).where(counts.c.n != 0)).all()
+        grouped = connection.execute(sa.select(*keys, sa.func.count()).group_by(*keys)).all()
+        assert sorted(counted) == sorted(grouped)

@@ -103,8 +103,10 @@ def rebuild(executor: Executor, task_ids: Sequence[int]) -> None:
 def _rebuild_statements(dialect: str) -> tuple[sa.Executable, ...]:
     """The statements of `rebuild`, built once: they run on every status change.
 
-    The counts move first, by one statement that takes their rows in key order, so that two
-    transactions never wait on each other's counts the other way round.
+    The tasks are locked first (in id order), so that two transactions never rewrite one task's
+    spans at once: the second waits, then reads what the first committed. The counts move next,
+    by one statement that takes their rows in key order, so that two transactions never wait on
+    each other's counts the other way round.
     """
     new = spans_of(listed=True).subquery("new")
     moves = sa.union_all(
@@ -124,7 +126,9 @@ def _rebuild_statements(dialect: str) -> tuple[sa.Executable, ...]:
     count, span = SpanCount.__table__, StatusSpan.__table__
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(count)
     counts = insert.from_select([*KEYS, "n"], net)
+    task = Task.__table__  # type: ignore[attr-defined]
     return (
+        sa.select(task.c.id).where(task.c.id.in_(TASK_IDS)).order_by(task.c.id).with_for_update(),
         counts.on_conflict_do_update(
             index_elements=list(KEYS), set_={"n": count.c.n + counts.excluded.n}
         ),

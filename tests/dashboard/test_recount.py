@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,9 +19,9 @@ from app.dashboard.service import percent
 from app.strategies import service as strategies
 from app.strategies.schemas import PlanCreate, StrandCreate, StrategyCreate
 from app.tasks import service as tasks
-from app.tasks import spans
-from app.tasks.models import Pillar, SpanCount, Status, StatusSpan
+from app.tasks.models import Pillar, Status
 from app.tasks.schemas import StatusChange, TaskCreate, TaskUpdate
+from tests.dbutil import assert_spans_match_events
 
 START, END = date(2019, 4, 1), date(2021, 3, 31)
 QUARTERS = list(quarter_range(Quarter.of(START), Quarter.of(END)))
@@ -212,14 +211,7 @@ def test_every_quarter_equals_a_recount_of_the_history(
 ) -> None:
     plans_per_strand, histories = world
     strategy_id = _load(engine, plans_per_strand, histories)
-    with engine.connect() as connection:
-        # Every write kept the spans in step with a derivation from scratch.
-        kept = connection.execute(sa.select(*(StatusSpan.__table__.c[c] for c in spans.COLUMNS)))
-        assert sorted(kept) == sorted(connection.execute(spans.spans_of()))
-        keys = [StatusSpan.__table__.c[k] for k in spans.KEYS]
-        grouped = sa.select(*keys, sa.func.count()).group_by(*keys)
-        counts = sa.select(SpanCount.__table__).where(SpanCount.n != 0)
-        assert sorted(connection.execute(counts)) == sorted(connection.execute(grouped))
+    assert_spans_match_events(engine)
     trend = client.get(
         "/api/v1/dashboard/trend",
         params={"from": str(QUARTERS[0]), "to": str(QUARTERS[-1]), "strategy_id": strategy_id},

@@ -3,6 +3,7 @@
 import threading
 import time
 from collections import Counter
+from datetime import date, timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from tests import factories
-from tests.dbutil import statements_during
+from tests.dbutil import assert_spans_match_events, statements_during
 from tests.live import serve
 
 WRITERS = 20
@@ -58,6 +59,50 @@ def test_concurrent_status_writers_lose_nothing(
     current = client.get(f"/api/v1/tasks/{task['id']}", headers=admin).json()
     assert current["status"] == latest["status"]
     assert current["version"] == 1 + len(accepted)
+
+
+def test_concurrent_back_dated_events_keep_the_counts_true(
+    app: FastAPI, client: TestClient, admin: dict, engine: Engine, world
+) -> None:
+    """Writers on tasks of one plan share the counts of its quarters: none lost, none doubled."""
+    tasks = [
+        factories.task(client, admin, world["hate_plan"]["id"], f"Task {n}", task_no=n)
+        for n in range(1, 5)
+    ]
+    codes: Counter[int] = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(WRITERS)
+
+    def write(base: str, n: int) -> None:
+        with httpx.Client(base_url=base, headers=admin, timeout=30) as http:
+            start.wait()
+            deadline = time.monotonic() + SECONDS
+            i = 0
+            while time.monotonic() < deadline:
+                task = tasks[(n + i) % len(tasks)]
+                response = http.post(
+                    f"/api/v1/tasks/{task['id']}/status",
+                    json={
+                        "status": ("ongoing", "at_risk", "complete")[(n * 7 + i) % 3],
+                        # Anywhere in the task's years, so that spans split and join.
+                        "effective_date": str(
+                            date(2020, 4, 1) + timedelta(days=(n * 97 + i * 61) % 2000)
+                        ),
+                    },
+                )
+                with lock:
+                    codes[response.status_code] += 1
+                i += 1
+
+    with serve(app) as base:
+        threads = [threading.Thread(target=write, args=(base, n)) for n in range(WRITERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert set(codes) == {201}, codes
+    assert_spans_match_events(engine)
 
 
 def test_two_leads_patching_the_same_version_one_wins(
