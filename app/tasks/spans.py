@@ -93,47 +93,58 @@ def rebuild_pending(session: OrmSession) -> None:
 
 
 def rebuild(executor: Executor, task_ids: Sequence[int]) -> None:
-    """Rewrite the spans of these tasks from their events, and move their counts to match."""
-    bind = executor.get_bind() if isinstance(executor, OrmSession) else executor
-    for statement in _rebuild_statements(bind.dialect.name):
-        executor.execute(statement, {"task_ids": list(task_ids)})
-
-
-@functools.cache
-def _rebuild_statements(dialect: str) -> tuple[sa.Executable, ...]:
-    """The statements of `rebuild`, built once: they run on every status change.
+    """Rewrite the spans of these tasks from their events, and move their counts to match.
 
     The tasks are locked first (in id order), so that two transactions never rewrite one task's
     spans at once: the second waits, then reads what the first committed. The counts move next,
-    by one statement that takes their rows in key order, so that two transactions never wait on
-    each other's counts the other way round.
+    by the net change of each count the database works out, applied in key order, so that two
+    transactions never wait on each other's counts the other way round.
     """
+    params = {"task_ids": list(task_ids)}
+    lock, moves, delete, insert = _REBUILD
+    executor.execute(lock, params)
+    changes = [row._asdict() for row in executor.execute(moves, params)]
+    if changes:
+        bind = executor.get_bind() if isinstance(executor, OrmSession) else executor
+        executor.execute(_add_counts(bind.dialect.name), changes)
+    executor.execute(delete, params)
+    executor.execute(insert, params)
+
+
+def _rebuild_statements() -> tuple[sa.Executable, ...]:
+    """The statements of `rebuild`, built once: they run on every status change."""
+    task, span = Task.__table__, StatusSpan.__table__  # type: ignore[attr-defined]
     new = spans_of(listed=True).subquery("new")
     moves = sa.union_all(
         sa.select(*(new.c[k] for k in KEYS), sa.literal(1).label("n")),
-        sa.select(*(StatusSpan.__table__.c[k] for k in KEYS), sa.literal(-1).label("n")).where(
-            StatusSpan.task_id.in_(TASK_IDS)  # type: ignore[attr-defined]
+        sa.select(*(span.c[k] for k in KEYS), sa.literal(-1).label("n")).where(
+            span.c.task_id.in_(TASK_IDS)
         ),
     ).subquery("moves")
     keys = [moves.c[k] for k in KEYS]
-    net = (
+    # Core tables, not the models: the session would take parameters to an ORM insert as rows.
+    return (
+        sa.select(task.c.id).where(task.c.id.in_(TASK_IDS)).order_by(task.c.id).with_for_update(),
         sa.select(*keys, sa.func.sum(moves.c.n).label("n"))
         .group_by(*keys)
         .having(sa.func.sum(moves.c.n) != 0)
-        .order_by(*keys)
-    )
-    # Core tables, not the models: the session would take parameters to an ORM insert as rows.
-    count, span = SpanCount.__table__, StatusSpan.__table__
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(count)
-    counts = insert.from_select([*KEYS, "n"], net)
-    task = Task.__table__  # type: ignore[attr-defined]
-    return (
-        sa.select(task.c.id).where(task.c.id.in_(TASK_IDS)).order_by(task.c.id).with_for_update(),
-        counts.on_conflict_do_update(
-            index_elements=list(KEYS), set_={"n": count.c.n + counts.excluded.n}
-        ),
+        .order_by(*keys),
         sa.delete(span).where(span.c.task_id.in_(TASK_IDS)),
         sa.insert(span).from_select(COLUMNS, spans_of(listed=True)),
+    )
+
+
+_REBUILD = _rebuild_statements()
+
+
+@functools.cache
+def _add_counts(dialect: str) -> sa.Executable:
+    """Add to a count, making it if need be. The dialects' upserts are never cached by
+    SQLAlchemy, so this one is kept small (its rows come as parameters)."""
+    count = SpanCount.__table__  # type: ignore[attr-defined]
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(count)
+    return insert.on_conflict_do_update(
+        index_elements=list(KEYS), set_={"n": count.c.n + insert.excluded.n}
     )
 
 
