@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
 from alembic import command
 from rich.console import Console
@@ -33,6 +34,8 @@ from app.reports import service as reports
 from app.reports.schemas import ReportFormat
 from app.seed import service as seed_service
 from app.strategies.models import Strand
+from app.tasks import spans
+from app.tasks.models import StatusSpan
 from app.webhooks.worker import Worker
 
 app = typer.Typer(help="4P delivery-plan tracker.", no_args_is_help=True)
@@ -77,6 +80,19 @@ def seed() -> None:
         f"{len(report.unchanged)} unchanged; tasks: {report.tasks_created} created, "
         f"{report.tasks_updated} updated"
     )
+
+
+@app.command("rebuild-spans")
+def rebuild_spans() -> None:
+    """Derive the dashboard's status spans and their counts afresh from every task's events.
+
+    The API keeps them in step by itself; this is for rows loaded or mended behind its back.
+    """
+    with write_session(_engine(), CLI) as session:
+        spans.rebuild_all(session)
+        kept = session.scalar(sa.select(sa.func.count()).select_from(StatusSpan))
+        session.commit()
+    console.print(f"status spans rebuilt: {kept}")
 
 
 @app.command()

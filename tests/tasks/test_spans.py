@@ -3,12 +3,19 @@
 from datetime import date
 
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
 
+from app.cli import app as cli
+from app.core.config import get_settings
 from app.core.quarters import ordinal_of
 from app.tasks import spans
+from app.tasks.models import SpanCount, StatusSpan
+from tests import factories
+from tests.dbutil import assert_spans_match_events
 
 
 @settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -19,3 +26,39 @@ def test_the_databases_quarter_ordinal_is_pythons(engine: Engine, days: list[dat
     with engine.connect() as connection:
         got = [connection.execute(statement, {"day": d}).scalar_one() for d in days]
     assert got == [ordinal_of(d) for d in days]
+
+
+def test_rebuild_spans_restores_counts_lost_behind_the_apis_back(
+    client: TestClient, admin: dict, engine: Engine, database_url: str, monkeypatch, world
+) -> None:
+    plan = world["hate_plan"]["id"]
+    for n, status in enumerate(("ongoing", "complete", "at_risk"), 1):
+        task = factories.task(client, admin, plan, f"Task {n}", task_no=n)
+        factories.status(client, admin, task["id"], status, "2020-06-01")
+    params = {"quarter": "2020-21-Q1", "strategy_id": world["strategy"]["id"]}
+
+    def totals() -> dict:
+        body = client.get(
+            "/api/v1/dashboard/trend",
+            params={"from": "2020-21-Q1", "to": "2020-21-Q1", "strategy_id": params["strategy_id"]},
+            headers=admin,
+        ).json()
+        counts = client.get("/api/v1/dashboard", params=params, headers=admin).json()["totals"]
+        return {"dashboard": counts["total"], "trend": body["totals"][0]["total"]}
+
+    assert totals() == {"dashboard": 3, "trend": 3}
+    with engine.begin() as connection:  # a restore, say, that brought the events but not these
+        connection.execute(sa.delete(SpanCount))
+        connection.execute(sa.delete(StatusSpan))
+    assert totals() == {"dashboard": 0, "trend": 0}
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["rebuild-spans"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "status spans rebuilt: 3" in result.output
+    assert totals() == {"dashboard": 3, "trend": 3}
+    assert_spans_match_events(engine)
