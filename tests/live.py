@@ -2,9 +2,10 @@
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -26,3 +27,22 @@ def serve(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def together(
+    app: FastAPI, headers: dict[str, str], clients: int, work: Callable[[httpx.Client, int], None]
+) -> None:
+    """Serve the app and run `work(http, n)` for `clients` clients released at the same moment."""
+    start = threading.Barrier(clients)
+
+    def run(base: str, n: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            start.wait()
+            work(http, n)
+
+    with serve(app) as base:
+        threads = [threading.Thread(target=run, args=(base, n)) for n in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()

@@ -123,6 +123,14 @@ def _plans_of(strategy_id: int) -> sa.Select:
     )
 
 
+def _holds_at(spans: type[StatusSpan] | type[SpanCount], quarter_end: sa.CTE) -> sa.ColumnElement:
+    """The spans' quarter range takes in the quarter: `from_q <= q < until_q`."""
+    return sa.and_(
+        spans.from_q <= quarter_end.c.ordinal,  # type: ignore[operator]
+        spans.until_q > quarter_end.c.ordinal,  # type: ignore[operator]
+    )
+
+
 def _count_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select:
     """One statement counting the tasks of every quarter, plan and pillar by status as at the end,
     and those of them overdue by then.
@@ -146,13 +154,7 @@ def _count_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select
             .label("overdue"),
         )
         .select_from(quarter_end)
-        .join(
-            StatusSpan,
-            sa.and_(
-                StatusSpan.from_q <= quarter_end.c.ordinal,
-                StatusSpan.until_q > quarter_end.c.ordinal,
-            ),
-        )
+        .join(StatusSpan, _holds_at(StatusSpan, quarter_end))
         .where(StatusSpan.plan_id.in_(_plans_of(strategy_id)))
         .group_by(quarter_end.c.idx, StatusSpan.plan_id, StatusSpan.pillar)
     )
@@ -180,13 +182,7 @@ def _trend_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select
             sa.literal(0, sa.Integer).label("overdue"),
         )
         .select_from(quarter_end)
-        .join(
-            SpanCount,
-            sa.and_(
-                SpanCount.from_q <= quarter_end.c.ordinal,
-                SpanCount.until_q > quarter_end.c.ordinal,
-            ),
-        )
+        .join(SpanCount, _holds_at(SpanCount, quarter_end))
         .where(SpanCount.plan_id.in_(_plans_of(strategy_id)))
         .group_by(quarter_end.c.idx, SpanCount.plan_id, SpanCount.pillar)
     )

@@ -6,7 +6,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.live import serve
+from tests.live import together
 
 WRITERS = 8
 EACH = 3
@@ -19,33 +19,25 @@ def test_concurrent_creations_get_distinct_refs_in_sequence(
     codes: list[int] = []
     made: list[str] = []
     lock = threading.Lock()
-    start = threading.Barrier(WRITERS)
 
-    def write(base: str, n: int) -> None:
-        with httpx.Client(base_url=base, headers=admin, timeout=30) as http:
-            start.wait()
-            for i in range(EACH):
-                response = http.post(
-                    "/api/v1/risks",
-                    json={
-                        "strand_id": strands[(n + i) % 2],
-                        "description": f"Risk {n}.{i}",
-                        "owner": "DI Smith",
-                        "mitigation": "Monitor",
-                        "response": "treat",
-                    },
-                )
-                with lock:
-                    codes.append(response.status_code)
-                    if response.status_code == 201:
-                        made.append(response.json()["ref"])
+    def write(http: httpx.Client, n: int) -> None:
+        for i in range(EACH):
+            response = http.post(
+                "/api/v1/risks",
+                json={
+                    "strand_id": strands[(n + i) % 2],
+                    "description": f"Risk {n}.{i}",
+                    "owner": "DI Smith",
+                    "mitigation": "Monitor",
+                    "response": "treat",
+                },
+            )
+            with lock:
+                codes.append(response.status_code)
+                if response.status_code == 201:
+                    made.append(response.json()["ref"])
 
-    with serve(app) as base:
-        threads = [threading.Thread(target=write, args=(base, n)) for n in range(WRITERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    together(app, admin, WRITERS, write)
 
     assert codes == [201] * (WRITERS * EACH)
     assert sorted(made) == sorted(f"A{n}" for n in range(1, WRITERS * EACH + 1))

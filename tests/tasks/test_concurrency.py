@@ -3,6 +3,7 @@
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import httpx
@@ -12,46 +13,49 @@ from sqlalchemy.engine import Engine
 
 from tests import factories
 from tests.dbutil import assert_spans_match_events, statements_during
-from tests.live import serve
+from tests.live import serve, together
 
 WRITERS = 20
 SECONDS = 3.0
+
+
+def _for_a_while(
+    app: FastAPI, admin: dict, request: Callable[[int, int], tuple[str, dict]]
+) -> list[httpx.Response]:
+    """WRITERS clients POSTing `request(writer, i)` for SECONDS together; every answer."""
+    answers: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def work(http: httpx.Client, n: int) -> None:
+        deadline = time.monotonic() + SECONDS
+        i = 0
+        while time.monotonic() < deadline:
+            path, body = request(n, i)
+            response = http.post(path, json=body)
+            with lock:
+                answers.append(response)
+            i += 1
+
+    together(app, admin, WRITERS, work)
+    return answers
 
 
 def test_concurrent_status_writers_lose_nothing(
     app: FastAPI, client: TestClient, admin: dict, world
 ) -> None:
     task = factories.task(client, admin, world["hate_plan"]["id"])
-    accepted: list[int] = []
-    codes: Counter[int] = Counter()
-    lock = threading.Lock()
-    start = threading.Barrier(WRITERS)
+    answers = _for_a_while(
+        app,
+        admin,
+        lambda n, i: (
+            f"/api/v1/tasks/{task['id']}/status",
+            {"status": ("ongoing", "at_risk", "complete")[(n + i) % 3], "note": f"writer {n} #{i}"},
+        ),
+    )
 
-    def write(base: str, n: int) -> None:
-        with httpx.Client(base_url=base, headers=admin, timeout=30) as http:
-            start.wait()
-            deadline = time.monotonic() + SECONDS
-            i = 0
-            while time.monotonic() < deadline:
-                status = ("ongoing", "at_risk", "complete")[(n + i) % 3]
-                response = http.post(
-                    f"/api/v1/tasks/{task['id']}/status",
-                    json={"status": status, "note": f"writer {n} #{i}"},
-                )
-                with lock:
-                    codes[response.status_code] += 1
-                    if response.status_code == 201:
-                        accepted.append(response.json()["id"])
-                i += 1
-
-    with serve(app) as base:
-        threads = [threading.Thread(target=write, args=(base, n)) for n in range(WRITERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
+    codes = Counter(response.status_code for response in answers)
     assert set(codes) == {201}, codes
+    accepted = [response.json()["id"] for response in answers]
     assert len(accepted) >= WRITERS
     history = client.get(f"/api/v1/tasks/{task['id']}/history", headers=admin).json()
     assert sorted(e["id"] for e in history[1:]) == sorted(accepted)
@@ -69,38 +73,20 @@ def test_concurrent_back_dated_events_keep_the_counts_true(
         factories.task(client, admin, world["hate_plan"]["id"], f"Task {n}", task_no=n)
         for n in range(1, 5)
     ]
-    codes: Counter[int] = Counter()
-    lock = threading.Lock()
-    start = threading.Barrier(WRITERS)
+    answers = _for_a_while(
+        app,
+        admin,
+        lambda n, i: (
+            f"/api/v1/tasks/{tasks[(n + i) % len(tasks)]['id']}/status",
+            {
+                "status": ("ongoing", "at_risk", "complete")[(n * 7 + i) % 3],
+                # Anywhere in the task's years, so that spans split and join.
+                "effective_date": str(date(2020, 4, 1) + timedelta(days=(n * 97 + i * 61) % 2000)),
+            },
+        ),
+    )
 
-    def write(base: str, n: int) -> None:
-        with httpx.Client(base_url=base, headers=admin, timeout=30) as http:
-            start.wait()
-            deadline = time.monotonic() + SECONDS
-            i = 0
-            while time.monotonic() < deadline:
-                task = tasks[(n + i) % len(tasks)]
-                response = http.post(
-                    f"/api/v1/tasks/{task['id']}/status",
-                    json={
-                        "status": ("ongoing", "at_risk", "complete")[(n * 7 + i) % 3],
-                        # Anywhere in the task's years, so that spans split and join.
-                        "effective_date": str(
-                            date(2020, 4, 1) + timedelta(days=(n * 97 + i * 61) % 2000)
-                        ),
-                    },
-                )
-                with lock:
-                    codes[response.status_code] += 1
-                i += 1
-
-    with serve(app) as base:
-        threads = [threading.Thread(target=write, args=(base, n)) for n in range(WRITERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
+    codes = Counter(response.status_code for response in answers)
     assert set(codes) == {201}, codes
     assert_spans_match_events(engine)
 
