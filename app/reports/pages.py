@@ -7,7 +7,7 @@ so that no other site can sign a visitor in as someone else; wrong tokens are 40
 without a token are rate-limited per address like any write.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
@@ -66,14 +66,18 @@ def _from_this_site(request: Request) -> bool:
     return bool(referer.netloc) and f"{referer.scheme}://{referer.netloc}".lower() == here
 
 
+def _cookie(request: Request) -> dict[str, Any]:
+    """How the session cookie is set, and so how it must be named to be deleted."""
+    return {
+        "path": "/",
+        "secure": request.url.scheme == "https",
+        "httponly": True,
+        "samesite": "strict",
+    }
+
+
 def _forget(response: Response, request: Request) -> Response:
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="strict",
-    )
+    response.delete_cookie(SESSION_COOKIE, **_cookie(request))
     return response
 
 
@@ -136,14 +140,7 @@ def sign_in(request: Request, token: Annotated[str, Form(max_length=200)] = "") 
         message = f"That token was refused: {error.detail}." if token else "Enter your token."
         return _html(page("sign_in.html", error=message), 401, **error.headers)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        path="/",
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="strict",
-    )
+    response.set_cookie(SESSION_COOKIE, token, **_cookie(request))
     return response
 
 

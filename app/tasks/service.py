@@ -56,16 +56,17 @@ def overdue(due_date: date | None, status: Status, on: date | None = None) -> bo
     return due_date is not None and due_date < (on or today()) and status not in CLOSED
 
 
-def is_overdue(task: Task, on: date | None = None) -> bool:
-    return overdue(task.due_date, task.status, on)
-
-
 def to_read(task: Task, strand_slug: str, linked_task_ids: Sequence[int] = ()) -> TaskRead:
+    return _as_read(task.model_dump(), strand_slug, linked_task_ids)
+
+
+def _as_read(fields: dict[str, Any], strand_slug: str, linked_task_ids: Sequence[int]) -> TaskRead:
+    """A task's columns as it reads, with what is worked out from them."""
     return TaskRead.model_validate(
         {
-            **task.model_dump(),
+            **fields,
             "strand": strand_slug,
-            "overdue": is_overdue(task),
+            "overdue": overdue(fields["due_date"], Status(fields["status"])),
             "linked_task_ids": list(linked_task_ids),
         }
     )
@@ -100,14 +101,8 @@ def read_task(*, session: Session, task_id: int) -> TaskRead:
     if not rows:
         raise NotFound(f"no task with id {task_id}")
     task = dict(rows[0])
-    linked = task.pop("linked_task_id")
-    return TaskRead.model_validate(
-        {
-            **task,
-            "overdue": overdue(task["due_date"], Status(task["status"])),
-            "linked_task_ids": [row["linked_task_id"] for row in rows] if linked else [],
-        }
-    )
+    slug, linked = task.pop("strand"), task.pop("linked_task_id")
+    return _as_read(task, slug, [row["linked_task_id"] for row in rows] if linked else [])
 
 
 _task, _strand, _link = (
