@@ -30,10 +30,11 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The suite runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL points at one.
+# The suite runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL points at one; tests
+# marked `once` (browser, fuzzing) run in the first pass only.
 test: lint
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
-	if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest -q; fi
+	if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest -q -m "not once"; fi
 
 # Builds 100,000 tasks and 1,000,000 events (smaller: make bench BENCH_ARGS="--tasks 10000 --events 100000").
 bench: $(VENV)/.installed-dev
