@@ -7,7 +7,7 @@ from app.dashboard.models import QuarterLock
 from app.returns.models import QuarterlyReturn, ReturnRevision
 from app.risks.models import Risk, RiskEvent
 from app.strategies.models import DeliveryPlan, Strand, Strategy
-from app.tasks.models import SpanCount, StatusEvent, StatusSpan, Task, TaskLink
+from app.tasks.models import SpanCount, StatusEvent, StatusSpan, Task, TaskComment, TaskLink
 from app.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Strand",
     "Strategy",
     "Task",
+    "TaskComment",
     "TaskLink",
     "WebhookDelivery",
     "WebhookEvent",

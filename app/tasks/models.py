@@ -67,6 +67,18 @@ class StatusEvent(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class TaskComment(SQLModel, table=True):
+    """A note on a task without a change of status: kept in its history, counted nowhere."""
+
+    __tablename__ = "task_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
+    body: str = Field(sa_type=sa.Text)
+    recorded_by: str = Field(sa_type=sa.String(100))
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class StatusSpan(SQLModel, table=True):
     """The quarters at whose last day a task stands in one status: ordinals `from_q <= q < until_q`.
 

@@ -15,6 +15,8 @@ from app.imports.schemas import ExportFormat
 from app.tasks import service
 from app.tasks.models import Pillar, Status
 from app.tasks.schemas import (
+    CommentCreate,
+    CommentRead,
     StatusBatch,
     StatusBatchRead,
     StatusChange,
@@ -135,3 +137,23 @@ def task_history(task_id: Id, session: SessionDep) -> list[StatusEventRead]:
     """The task's status events, oldest first, with who recorded each and when."""
     task = service.get_task(session=session, task_id=task_id)
     return [StatusEventRead.model_validate(e) for e in service.history(session=session, task=task)]
+
+
+@router.post("/tasks/{task_id:int}/comments", status_code=status.HTTP_201_CREATED)
+def add_comment(
+    task_id: Id, comment: CommentCreate, session: SessionDep, actor: ActorDep
+) -> CommentRead:
+    """Add a note to a task without changing its status (no status event is recorded)."""
+    task = service.get_task(session=session, task_id=task_id)
+    note = service.add_comment(session=session, actor=actor, task=task, comment=comment)
+    return CommentRead.model_validate(note)
+
+
+@router.get("/tasks/{task_id:int}/comments")
+def task_comments(task_id: Id, session: SessionDep) -> list[CommentRead]:
+    """The task's comments, oldest first, with who wrote each and when."""
+    task = service.get_task(session=session, task_id=task_id)
+    return [
+        CommentRead.model_validate(c)
+        for c in service.comments(session=session, task_ids=[task.id])  # type: ignore[list-item]
+    ]

@@ -11,6 +11,7 @@ How = text(10_000)
 Owner = text(200)
 DueText = text(200)
 Note = text(5_000)
+CommentBody = text(5_000, 1)
 
 
 class TaskCreate(InputModel):
@@ -84,6 +85,18 @@ class StatusEventRead(OutputModel):
     status: Status
     effective_date: date
     note: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class CommentCreate(InputModel):
+    body: CommentBody = Field(description="The note, as plain text.")
+
+
+class CommentRead(OutputModel):
+    id: int
+    task_id: Id
+    body: str
     recorded_by: str
     recorded_at: datetime
 

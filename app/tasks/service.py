@@ -19,8 +19,9 @@ from app.imports.when import parse_when
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand
 from app.tasks import spans
-from app.tasks.models import Pillar, Status, StatusEvent, Task, TaskLink
+from app.tasks.models import Pillar, Status, StatusEvent, Task, TaskComment, TaskLink
 from app.tasks.schemas import (
+    CommentCreate,
     StatusBatch,
     StatusChange,
     TaskCreate,
@@ -399,6 +400,45 @@ def record_status(
         },
     )
     return event
+
+
+def add_comment(
+    *, session: Session, actor: Actor, task: Task, comment: CommentCreate
+) -> TaskComment:
+    """Note something on a task without changing its status: not an event, counted nowhere.
+
+    Allowed in any quarter, closed ones included: a note is of today and changes no figure.
+    """
+    strand = strategies.get_strand_by_id(session=session, strand_id=task.strand_id)
+    ensure_can_write(actor, strand.slug)
+    note = TaskComment(task_id=task.id, body=comment.body, recorded_by=actor.name)  # type: ignore[arg-type]
+    session.add(note)
+    session.flush()
+    emit(
+        session=session,
+        type=EventType.task_commented,
+        data={
+            **_event_keys(task, strand.slug),
+            "comment_id": note.id,
+            "body": note.body,
+            "recorded_by": note.recorded_by,
+            "recorded_at": note.recorded_at,
+        },
+    )
+    return note
+
+
+def comments(*, session: Session, task_ids: Sequence[int]) -> list[TaskComment]:
+    """The comments on these tasks, oldest first."""
+    if not task_ids:
+        return []
+    return list(
+        session.exec(
+            select(TaskComment)
+            .where(TaskComment.task_id.in_(task_ids))  # type: ignore[attr-defined]
+            .order_by(TaskComment.recorded_at, TaskComment.id)  # type: ignore[arg-type]
+        )
+    )
 
 
 def record_batch(*, session: Session, actor: Actor, batch: StatusBatch) -> list[StatusEvent]:

@@ -16,7 +16,8 @@ class EventType(enum.StrEnum):
     `task.created` the `task` as GET /tasks/{id} shows it; `task.updated` the `changes`
     (`{field: {"old", "new"}}`) and the `task`; `task.status_changed` the `event_id`, the
     `status` it records, the task's `old_status` and `new_status`, `effective_date`, `note`,
-    `recorded_by` and `recorded_at`. Risk events carry the `ref`, `strand` and the `risk` as
+    `recorded_by` and `recorded_at`; `task.commented` the `comment_id`, `body`, `recorded_by`
+    and `recorded_at`. Risk events carry the `ref`, `strand` and the `risk` as
     GET /risks/{ref} shows it; `risk.updated` adds the `action` (updated, closed, reopened) and
     the `changes`. `return.submitted` carries the `strand`, `quarter` and the `return`.
     `quarter.locked` carries the `quarter`, `strategy_id`, who locked it and the published
@@ -26,6 +27,7 @@ class EventType(enum.StrEnum):
     task_created = "task.created"
     task_updated = "task.updated"
     task_status_changed = "task.status_changed"
+    task_commented = "task.commented"
     risk_created = "risk.created"
     risk_updated = "risk.updated"
     quarter_locked = "quarter.locked"

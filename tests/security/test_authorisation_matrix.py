@@ -200,6 +200,10 @@ CASES: dict[tuple[str, str], tuple[str, Callable[[World], Request]]] = {
         "lead",
         lambda w: _req("POST", f"/api/v1/tasks/{w.ids['task']}/status", {"status": "at_risk"}),
     ),
+    ("POST", "/api/v1/tasks/{task_id}/comments"): (
+        "lead",
+        lambda w: _req("POST", f"/api/v1/tasks/{w.ids['task']}/comments", {"body": "Met SLT."}),
+    ),
     ("PUT", "/api/v1/returns/{strand}/{quarter}"): (
         "lead",
         lambda w: _req("PUT", RETURN_URL, FULL_RETURN),

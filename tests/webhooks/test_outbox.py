@@ -57,6 +57,7 @@ def test_every_event_type_the_issue_names_is_known() -> None:
         "task.created",
         "task.updated",
         "task.status_changed",
+        "task.commented",
         "risk.created",
         "risk.updated",
         "quarter.locked",
