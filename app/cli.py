@@ -26,9 +26,9 @@ from app.core.errors import DomainError
 from app.core.logs import configure_logging
 from app.core.migrations import alembic_config
 from app.core.quarters import Quarter, QuarterError
-from app.dashboard.service import current_quarter
 from app.imports import service as imports
 from app.imports.schemas import ImportReport, Outcome
+from app.periods.service import current_quarter
 from app.reports import render
 from app.reports import service as reports
 from app.reports.schemas import ReportFormat

@@ -3,7 +3,7 @@
 from app.audit.models import AuditEntry
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
-from app.dashboard.models import QuarterLock
+from app.periods.models import QuarterLock
 from app.returns.models import QuarterlyReturn, ReturnRevision
 from app.risks.models import Risk, RiskEvent
 from app.strategies.models import DeliveryPlan, Strand, Strategy

@@ -14,7 +14,9 @@ from app.core.pagination import Page, PageDep
 from app.core.quarters import Quarter, QuarterError
 from app.core.schemas import Id
 from app.dashboard import service
-from app.dashboard.schemas import DashboardRead, DriftRead, Include, LockCreate, LockRead, TrendRead
+from app.dashboard.schemas import DashboardRead, DriftRead, Include, TrendRead
+from app.periods import service as periods
+from app.periods.schemas import LockCreate, LockRead
 from app.strategies import service as strategies
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
@@ -42,7 +44,7 @@ def quarter_or_current(
         str | None, _quarter_query("`2020-21-Q2` or `2020/21 Q2`; default: the current one.")
     ] = None,
 ) -> Quarter:
-    return service.current_quarter() if quarter is None else _parse(quarter, "quarter")
+    return periods.current_quarter() if quarter is None else _parse(quarter, "quarter")
 
 
 def quarter_filter(
@@ -211,7 +213,7 @@ def list_locks(
 ) -> Page[LockRead]:
     """Every locking of a quarter, newest first, with who lifted it and when if it was."""
     strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
-    items, total = service.list_locks(
+    items, total = periods.list_locks(
         session=session,
         strategy=strategy,
         page=page,
@@ -227,7 +229,7 @@ def unlock_quarter(
 ) -> LockRead:
     """Unlock a quarter (admin); the lock stays on record with who lifted it and when."""
     strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
-    lock = service.unlock_quarter(session=session, actor=actor, strategy=strategy, quarter=quarter)
+    lock = periods.unlock_quarter(session=session, actor=actor, strategy=strategy, quarter=quarter)
     return LockRead.model_validate(lock)
 
 

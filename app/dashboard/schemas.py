@@ -1,10 +1,11 @@
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from app.core.quarters import QuarterField
-from app.core.schemas import Id, InputModel, OutputModel
+from app.core.schemas import Id
+from app.periods.schemas import LockInfo, LockRead
 from app.tasks.models import Pillar
 
 
@@ -69,12 +70,6 @@ class TotalFigures(BaseModel):
     pillars: Pillars | None = Field(default=None, description=PILLARS_TEXT)
 
 
-class LockInfo(BaseModel):
-    id: int
-    locked_at: datetime
-    locked_by: str
-
-
 class DashboardRead(BaseModel):
     """A quarter's figures as at its last day, by strand in the strategy's order."""
 
@@ -124,26 +119,6 @@ class TrendRead(BaseModel):
     strategy_id: Id
     strands: list[StrandTrend]
     totals: list[QuarterTotals]
-
-
-class LockCreate(InputModel):
-    quarter: QuarterField
-    strategy_id: Id | None = Field(
-        default=None, description="The strategy; by default the one running today, else the latest."
-    )
-
-
-class LockRead(OutputModel):
-    id: int
-    strategy_id: Id
-    quarter: str
-    starts_on: date
-    ends_on: date
-    in_force: bool
-    locked_at: datetime
-    locked_by: str
-    unlocked_at: datetime | None
-    unlocked_by: str | None
 
 
 class Difference(BaseModel):

@@ -1,5 +1,5 @@
 """The quarterly dashboard and trend, counted from the status history as at each quarter's end,
-and the quarter locks that freeze a quarter's figures once its board report is published.
+and the figures frozen by a quarter's lock once its board report is published.
 """
 
 import hashlib
@@ -9,22 +9,17 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from app.auth.service import Actor, ensure_admin
-from app.core.base import today, utcnow
-from app.core.errors import Conflict, Invalid, NotFound
-from app.core.pagination import PageParams, count
+from app.auth.service import Actor
+from app.core.base import today
+from app.core.errors import Invalid, NotFound
 from app.core.quarters import Quarter, quarter_range
-from app.dashboard.models import QuarterLock
 from app.dashboard.schemas import (
     DashboardRead,
     Difference,
     DriftRead,
     Include,
-    LockCreate,
-    LockInfo,
-    LockRead,
     PillarCounts,
     PlanFigures,
     QuarterCounts,
@@ -34,13 +29,14 @@ from app.dashboard.schemas import (
     TotalFigures,
     TrendRead,
 )
+from app.periods import service as periods
+from app.periods.models import QuarterLock
+from app.periods.schemas import LockCreate, LockRead
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.strategies.schemas import StrandRead
 from app.tasks import spans
 from app.tasks.models import Pillar, SpanCount, Status, StatusEvent, StatusSpan, Task
-from app.webhooks.models import EventType
-from app.webhooks.service import emit
 
 MAX_TREND_QUARTERS = 40
 OPEN = (Status.ongoing, Status.at_risk)
@@ -58,10 +54,6 @@ def percent(part: int, whole: int) -> int | None:
     if whole == 0:
         return None
     return (200 * part + whole) // (2 * whole)
-
-
-def current_quarter() -> Quarter:
-    return Quarter.of(today())
 
 
 def overdue_before(quarter: Quarter) -> date:
@@ -302,13 +294,13 @@ def dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> Dash
     strands = _strands(session, strategy)
     [tallies] = count_quarters(session=session, strategy_id=strategy.id, quarters=[quarter])  # type: ignore[arg-type]
     strand_figures, totals = _figures(strands, tallies)
-    lock = active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+    lock = periods.active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
     return DashboardRead(
         quarter=quarter,
         as_at=quarter.last_day,
         strategy_id=strategy.id,  # type: ignore[arg-type]
         locked=lock is not None,
-        lock=_lock_info(lock),
+        lock=periods.lock_info(lock),
         strands=strand_figures,
         totals=totals,
     )
@@ -316,7 +308,7 @@ def dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> Dash
 
 def trend_quarters(first: Quarter | None, last: Quarter | None) -> list[Quarter]:
     """The quarters from `first` to `last`: by default the financial year up to this quarter."""
-    last = last or current_quarter()
+    last = last or periods.current_quarter()
     first = first or last.year_quarters()[0]
     if first > last:
         raise Invalid(f"from ({first}) comes after to ({last})", field="from")
@@ -366,16 +358,7 @@ def figures_of(
 ) -> list[DashboardRead]:
     """Each quarter's figures as the board reads them: those published where it is locked, else
     the live ones, all counted in one query."""
-    locks = {
-        lock.quarter: lock
-        for lock in session.exec(
-            select(QuarterLock).where(
-                QuarterLock.strategy_id == strategy.id,
-                QuarterLock.quarter.in_([str(q) for q in quarters]),  # type: ignore[attr-defined]
-                QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
-            )
-        )
-    }
+    locks = periods.locks_in_force(session=session, strategy_id=strategy.id, quarters=quarters)  # type: ignore[arg-type]
     live = [q for q in quarters if str(q) not in locks]
     counted: dict[Quarter, PlanTallies] = {}
     strands: list[StrandRead] = []
@@ -496,108 +479,23 @@ def figures_etag(*, session: Session, kind: str, params: Sequence[Any]) -> str:
 # Quarter locks
 
 
-def _lock_info(lock: QuarterLock | None) -> LockInfo | None:
-    if lock is None:
-        return None
-    return LockInfo(id=lock.id, locked_at=lock.locked_at, locked_by=lock.locked_by)  # type: ignore[arg-type]
-
-
-def active_lock(
-    *, session: Session, strategy_id: int, quarter: Quarter, for_update: bool = False
-) -> QuarterLock | None:
-    statement = select(QuarterLock).where(
-        QuarterLock.strategy_id == strategy_id,
-        QuarterLock.quarter == str(quarter),
-        QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
-    )
-    if for_update:
-        statement = statement.with_for_update()
-    return session.exec(statement).first()
-
-
 def lock_quarter(*, session: Session, actor: Actor, data: LockCreate) -> QuarterLock:
     """Freeze a quarter's figures as published, and refuse events dated into it from now on."""
-    ensure_admin(actor)
     strategy = strategies.resolve_strategy(session=session, strategy_id=data.strategy_id)
-    # Whoever records an event holds a share lock on the strategy's row while checking for locks
-    # (see ensure_quarter_open), so this waits for those in flight and is then counted with them.
-    strategies.get_strategy(session=session, strategy_id=strategy.id, for_update=True)  # type: ignore[arg-type]
-    quarter = data.quarter
-    if quarter.last_day >= today():
-        raise Invalid(
-            f"{quarter} has not ended yet: lock it once its board report is published",
-            field="quarter",
-        )
-    existing = active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
-    if existing is not None:
-        raise Conflict(
-            f"{quarter} is already locked, since {existing.locked_at:%Y-%m-%d %H:%M} UTC "
-            f"by {existing.locked_by}"
-        )
-    figures = dashboard(session=session, strategy=strategy, quarter=quarter)
-    lock = QuarterLock(
-        strategy_id=strategy.id,  # type: ignore[arg-type]
-        quarter=str(quarter),
-        starts_on=quarter.first_day,
-        ends_on=quarter.last_day,
-        snapshot=figures.model_dump(mode="json", include={"strands", "totals"}),
-        locked_at=utcnow(),
-        locked_by=actor.name,
-    )
-    session.add(lock)
-    session.flush()
-    emit(
+    periods.prepare_lock(session=session, actor=actor, strategy=strategy, quarter=data.quarter)
+    figures = dashboard(session=session, strategy=strategy, quarter=data.quarter)
+    return periods.record_lock(
         session=session,
-        type=EventType.quarter_locked,
-        data={
-            "quarter": str(quarter),
-            "strategy_id": strategy.id,
-            "locked_by": actor.name,
-            "locked_at": lock.locked_at,
-            "figures": lock.snapshot,
-        },
+        actor=actor,
+        strategy=strategy,
+        quarter=data.quarter,
+        snapshot=figures.model_dump(mode="json", include={"strands", "totals"}),
     )
-    return lock
-
-
-def unlock_quarter(
-    *, session: Session, actor: Actor, strategy: Strategy, quarter: Quarter
-) -> QuarterLock:
-    """Lift a quarter's lock; the lock stays on record, marked with who lifted it and when."""
-    ensure_admin(actor)
-    lock = active_lock(session=session, strategy_id=strategy.id, quarter=quarter, for_update=True)  # type: ignore[arg-type]
-    if lock is None:
-        raise NotFound(f"{quarter} is not locked in {strategy.name}")
-    lock.unlocked_at = utcnow()
-    lock.unlocked_by = actor.name
-    session.add(lock)
-    session.flush()
-    return lock
-
-
-def list_locks(
-    *,
-    session: Session,
-    strategy: Strategy,
-    page: PageParams,
-    quarter: Quarter | None = None,
-    in_force: bool | None = None,
-) -> tuple[list[LockRead], int]:
-    """Every act of locking, newest first, each with its unlocking if it was lifted."""
-    statement = select(QuarterLock).where(QuarterLock.strategy_id == strategy.id)
-    if quarter is not None:
-        statement = statement.where(QuarterLock.quarter == str(quarter))
-    if in_force is not None:
-        unlocked = QuarterLock.unlocked_at.is_not(None)  # type: ignore[union-attr]
-        statement = statement.where(sa.not_(unlocked) if in_force else unlocked)
-    statement = statement.order_by(QuarterLock.locked_at.desc(), QuarterLock.id.desc())  # type: ignore[attr-defined]
-    rows = session.exec(statement.limit(page.limit).offset(page.offset))
-    return [LockRead.model_validate(lock) for lock in rows], count(session, statement)
 
 
 def published_dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> DashboardRead:
     """The figures frozen when the quarter was locked, with when and by whom."""
-    lock = active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+    lock = periods.active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
     if lock is None:
         raise NotFound(
             f"{quarter} is not locked, so no figures are published for it: "
@@ -616,7 +514,7 @@ def _published(lock: QuarterLock) -> DashboardRead:
             "strategy_id": lock.strategy_id,
             "locked": lock.unlocked_at is None,
             "published": True,
-            "lock": _lock_info(lock),
+            "lock": periods.lock_info(lock),
         }
     )
 
@@ -667,11 +565,7 @@ def differences(published: DashboardRead, live: DashboardRead) -> list[Differenc
 
 def drift(*, session: Session, strategy: Strategy, quarter: Quarter) -> DriftRead:
     """Where the live figures differ from the published ones: the lock in force, else the last."""
-    lock = session.exec(
-        select(QuarterLock)
-        .where(QuarterLock.strategy_id == strategy.id, QuarterLock.quarter == str(quarter))
-        .order_by(QuarterLock.unlocked_at.is_not(None), QuarterLock.locked_at.desc())  # type: ignore[union-attr]
-    ).first()
+    lock = periods.latest_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
     if lock is None:
         raise NotFound(f"{quarter} has never been locked, so no figures were published for it")
     live = dashboard(session=session, strategy=strategy, quarter=quarter)
@@ -683,33 +577,3 @@ def drift(*, session: Session, strategy: Strategy, quarter: Quarter) -> DriftRea
         drifted=bool(found),
         differences=found,
     )
-
-
-def ensure_quarter_open(*, session: Session, strand_id: int, day: date, field: str) -> None:
-    """Refuse (409) a date that falls in a quarter locked for the strand's strategy.
-
-    The strategy's row is share-locked first, so that locking a quarter (which takes it for
-    update) waits for this transaction, and this one waits for a lock being taken: no event can
-    slip into a quarter between its figures being frozen and the lock being seen.
-    """
-    strategy_id = session.execute(
-        sa.select(Strategy.id)
-        .join(Strand, Strand.strategy_id == Strategy.id)
-        .where(Strand.id == strand_id)
-        .with_for_update(of=Strategy, read=True, key_share=True)  # type: ignore[arg-type]
-    ).scalar_one()
-    lock = session.exec(
-        select(QuarterLock).where(
-            QuarterLock.strategy_id == strategy_id,
-            QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
-            QuarterLock.starts_on <= day,
-            QuarterLock.ends_on >= day,
-        )
-    ).first()
-    if lock is not None:
-        message = (
-            f"{day} falls in {lock.quarter}, locked by {lock.locked_by} on "
-            f"{lock.locked_at:%Y-%m-%d} when its figures were published: an admin must unlock "
-            "the quarter first"
-        )
-        raise Conflict(message, errors=[{"field": field, "message": message}])

@@ -28,7 +28,7 @@ from openpyxl import load_workbook
 
 from app.core.errors import Invalid
 from app.core.exports import FORMULA_STARTS
-from app.imports.when import When, parse_when_cell
+from app.core.when import When, parse_when_cell
 from app.tasks.models import Pillar
 
 log = logging.getLogger(__name__)

@@ -23,10 +23,10 @@ from app.auth.service import Actor, ensure_can_write
 from app.core.base import today, utcnow
 from app.core.config import Settings, get_settings
 from app.core.errors import Invalid, NotFound
+from app.core.when import parse_when
 from app.imports.links import linked_numbers
 from app.imports.reader import PlanLeads, PlanRow, PlanSheet, matches, read_plan_file
 from app.imports.schemas import ImportReport, Outcome, PlanOutcome, RowOutcome
-from app.imports.when import parse_when
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand
 from app.strategies.schemas import PlanCreate, PlanUpdate

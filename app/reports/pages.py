@@ -19,7 +19,7 @@ from app.auth.service import Actor
 from app.core.db import SessionDep
 from app.core.errors import DomainError, Unauthorized
 from app.core.quarters import Quarter, QuarterError
-from app.dashboard.service import current_quarter
+from app.periods.service import current_quarter
 from app.reports import service
 from app.reports.render.html import page
 from app.reports.schemas import ReportFormat

@@ -16,6 +16,7 @@ from app.core.errors import Invalid
 from app.core.quarters import Quarter, quarter_range
 from app.dashboard import service as dashboard
 from app.dashboard.schemas import DashboardRead, PlanFigures
+from app.periods import service as periods
 from app.reports.charts import Bar
 from app.reports.schemas import (
     Block,
@@ -78,7 +79,7 @@ def _checked_strategy(session: Session, strategy_id: int | None, quarter: Quarte
 
 def quarter_choices(strategy: Strategy) -> list[Quarter]:
     """The quarters a reader may pick, newest first: from the strategy's first to this one."""
-    last = dashboard.current_quarter()
+    last = periods.current_quarter()
     first = min(Quarter.of(strategy.starts_on), last)
     return list(quarter_range(first, last))[::-1]
 

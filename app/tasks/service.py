@@ -14,8 +14,8 @@ from app.core.base import today, utcnow
 from app.core.concurrency import check_if_match, etag
 from app.core.errors import Conflict, DomainError, Invalid, NotFound
 from app.core.pagination import PageParams, count
-from app.dashboard import service as dashboard
-from app.imports.when import parse_when
+from app.core.when import parse_when
+from app.periods import service as periods
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand
 from app.tasks import spans
@@ -159,7 +159,7 @@ def check_event_date(*, session: Session, task: Task, effective_date: date, fiel
         )
     if effective_date > today():
         raise Invalid(f"{effective_date} is in the future", field=field)
-    dashboard.ensure_quarter_open(
+    periods.ensure_quarter_open(
         session=session, strand_id=task.strand_id, day=effective_date, field=field
     )
 
@@ -217,9 +217,7 @@ def create_tasks(
         return []
     # Each first event is effective on its added_on, so none may fall in a locked quarter.
     for day in sorted({data.added_on or today() for data in items}):
-        dashboard.ensure_quarter_open(
-            session=session, strand_id=strand.id, day=day, field="added_on"
-        )
+        periods.ensure_quarter_open(session=session, strand_id=strand.id, day=day, field="added_on")
     _ensure_task_nos_free(session, plan_id=plan.id, items=items)
     now = utcnow()
     added_on = today()

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.core.when import When, parse_when, parse_when_cell
 from app.imports.reader import read_plan_file
-from app.imports.when import When, parse_when, parse_when_cell
 
 NO_DATE = When(due_date=None, complete=False)
 

@@ -12,7 +12,7 @@ from markupsafe import escape
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from app.dashboard.service import current_quarter
+from app.periods.service import current_quarter
 from tests import factories
 from tests.dbutil import statements_during
 from tests.reports.conftest import FORMULA_TITLE

@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 from app.auth import service as auth
 from app.core.config import Settings
 from app.core.db import write_session
-from app.dashboard.service import current_quarter
 from app.main import create_app
+from app.periods.service import current_quarter
 from tests.conftest import TokenMaker
 from tests.live import serve
 from tests.reports.helpers import SUMMARY_HEADER, SUMMARY_Q2, URL, html_tables

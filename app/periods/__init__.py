@@ -1,0 +1,1 @@
+"""Periods: quarter locks, and the rule that no write may change a closed quarter."""

@@ -1,0 +1,190 @@
+"""Quarter locks, and the rule every write obeys: nothing may change a closed quarter.
+
+Below tasks, risks and returns, so that they ask here whether a date is open rather than asking
+the dashboard, which counts them.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from app.auth.service import Actor, ensure_admin
+from app.core.base import today, utcnow
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.pagination import PageParams, count
+from app.core.quarters import Quarter
+from app.periods.models import QuarterLock
+from app.periods.schemas import LockInfo, LockRead
+from app.strategies import service as strategies
+from app.strategies.models import Strand, Strategy
+from app.webhooks.models import EventType
+from app.webhooks.service import emit
+
+
+def current_quarter() -> Quarter:
+    return Quarter.of(today())
+
+
+def lock_info(lock: QuarterLock | None) -> LockInfo | None:
+    if lock is None:
+        return None
+    return LockInfo(id=lock.id, locked_at=lock.locked_at, locked_by=lock.locked_by)  # type: ignore[arg-type]
+
+
+def active_lock(
+    *, session: Session, strategy_id: int, quarter: Quarter, for_update: bool = False
+) -> QuarterLock | None:
+    statement = select(QuarterLock).where(
+        QuarterLock.strategy_id == strategy_id,
+        QuarterLock.quarter == str(quarter),
+        QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def locks_in_force(
+    *, session: Session, strategy_id: int, quarters: Sequence[Quarter]
+) -> dict[str, QuarterLock]:
+    """The locks in force among these quarters, by quarter."""
+    return {
+        lock.quarter: lock
+        for lock in session.exec(
+            select(QuarterLock).where(
+                QuarterLock.strategy_id == strategy_id,
+                QuarterLock.quarter.in_([str(q) for q in quarters]),  # type: ignore[attr-defined]
+                QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    }
+
+
+def latest_lock(*, session: Session, strategy_id: int, quarter: Quarter) -> QuarterLock | None:
+    """The lock in force, else the last one lifted."""
+    return session.exec(
+        select(QuarterLock)
+        .where(QuarterLock.strategy_id == strategy_id, QuarterLock.quarter == str(quarter))
+        .order_by(QuarterLock.unlocked_at.is_not(None), QuarterLock.locked_at.desc())  # type: ignore[union-attr]
+    ).first()
+
+
+def prepare_lock(*, session: Session, actor: Actor, strategy: Strategy, quarter: Quarter) -> None:
+    """Check that an admin may lock the quarter now, and hold off events while it is counted."""
+    ensure_admin(actor)
+    # Whoever records an event holds a share lock on the strategy's row while checking for locks
+    # (see ensure_quarter_open), so this waits for those in flight and is then counted with them.
+    strategies.get_strategy(session=session, strategy_id=strategy.id, for_update=True)  # type: ignore[arg-type]
+    if quarter.last_day >= today():
+        raise Invalid(
+            f"{quarter} has not ended yet: lock it once its board report is published",
+            field="quarter",
+        )
+    existing = active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+    if existing is not None:
+        raise Conflict(
+            f"{quarter} is already locked, since {existing.locked_at:%Y-%m-%d %H:%M} UTC "
+            f"by {existing.locked_by}"
+        )
+
+
+def record_lock(
+    *,
+    session: Session,
+    actor: Actor,
+    strategy: Strategy,
+    quarter: Quarter,
+    snapshot: dict[str, Any],
+) -> QuarterLock:
+    """Lock a quarter (after `prepare_lock`) with the figures published for it."""
+    lock = QuarterLock(
+        strategy_id=strategy.id,  # type: ignore[arg-type]
+        quarter=str(quarter),
+        starts_on=quarter.first_day,
+        ends_on=quarter.last_day,
+        snapshot=snapshot,
+        locked_at=utcnow(),
+        locked_by=actor.name,
+    )
+    session.add(lock)
+    session.flush()
+    emit(
+        session=session,
+        type=EventType.quarter_locked,
+        data={
+            "quarter": str(quarter),
+            "strategy_id": strategy.id,
+            "locked_by": actor.name,
+            "locked_at": lock.locked_at,
+            "figures": lock.snapshot,
+        },
+    )
+    return lock
+
+
+def unlock_quarter(
+    *, session: Session, actor: Actor, strategy: Strategy, quarter: Quarter
+) -> QuarterLock:
+    """Lift a quarter's lock; the lock stays on record, marked with who lifted it and when."""
+    ensure_admin(actor)
+    lock = active_lock(session=session, strategy_id=strategy.id, quarter=quarter, for_update=True)  # type: ignore[arg-type]
+    if lock is None:
+        raise NotFound(f"{quarter} is not locked in {strategy.name}")
+    lock.unlocked_at = utcnow()
+    lock.unlocked_by = actor.name
+    session.add(lock)
+    session.flush()
+    return lock
+
+
+def list_locks(
+    *,
+    session: Session,
+    strategy: Strategy,
+    page: PageParams,
+    quarter: Quarter | None = None,
+    in_force: bool | None = None,
+) -> tuple[list[LockRead], int]:
+    """Every act of locking, newest first, each with its unlocking if it was lifted."""
+    statement = select(QuarterLock).where(QuarterLock.strategy_id == strategy.id)
+    if quarter is not None:
+        statement = statement.where(QuarterLock.quarter == str(quarter))
+    if in_force is not None:
+        unlocked = QuarterLock.unlocked_at.is_not(None)  # type: ignore[union-attr]
+        statement = statement.where(sa.not_(unlocked) if in_force else unlocked)
+    statement = statement.order_by(QuarterLock.locked_at.desc(), QuarterLock.id.desc())  # type: ignore[attr-defined]
+    rows = session.exec(statement.limit(page.limit).offset(page.offset))
+    return [LockRead.model_validate(lock) for lock in rows], count(session, statement)
+
+
+def ensure_quarter_open(*, session: Session, strand_id: int, day: date, field: str) -> None:
+    """Refuse (409) a date that falls in a quarter locked for the strand's strategy.
+
+    The strategy's row is share-locked first, so that locking a quarter (which takes it for
+    update) waits for this transaction, and this one waits for a lock being taken: no event can
+    slip into a quarter between its figures being frozen and the lock being seen.
+    """
+    strategy_id = session.execute(
+        sa.select(Strategy.id)
+        .join(Strand, Strand.strategy_id == Strategy.id)
+        .where(Strand.id == strand_id)
+        .with_for_update(of=Strategy, read=True, key_share=True)  # type: ignore[arg-type]
+    ).scalar_one()
+    lock = session.exec(
+        select(QuarterLock).where(
+            QuarterLock.strategy_id == strategy_id,
+            QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
+            QuarterLock.starts_on <= day,
+            QuarterLock.ends_on >= day,
+        )
+    ).first()
+    if lock is not None:
+        message = (
+            f"{day} falls in {lock.quarter}, locked by {lock.locked_by} on "
+            f"{lock.locked_at:%Y-%m-%d} when its figures were published: an admin must unlock "
+            "the quarter first"
+        )
+        raise Conflict(message, errors=[{"field": field, "message": message}])
