@@ -28,6 +28,7 @@ from app.core.migrations import alembic_config
 from app.core.quarters import Quarter, QuarterError
 from app.imports import service as imports
 from app.imports.schemas import ImportReport, Outcome
+from app.main import outbox_runner
 from app.periods.service import current_quarter
 from app.reports import render
 from app.reports import service as reports
@@ -36,7 +37,6 @@ from app.seed import service as seed_service
 from app.strategies.models import Strand
 from app.tasks import spans
 from app.tasks.models import StatusSpan
-from app.webhooks.worker import Worker
 
 app = typer.Typer(help="4P delivery-plan tracker.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
@@ -332,7 +332,7 @@ def worker(
     """Deliver webhooks until stopped (SIGTERM or Ctrl-C), beside or instead of the API's."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    runner = Worker(_engine(), settings)
+    runner = outbox_runner(_engine(), settings)
     try:
         if once:
             attempts = runner.drain()

@@ -22,20 +22,29 @@ from app.core.logs import configure_logging
 from app.core.migrations import current_revisions, head_revisions
 from app.core.observability import REQUEST_ID_HEADER, HttpMetrics, RequestObserver
 from app.core.openapi import install_openapi
+from app.core.outbox import BackgroundRunner, Runner
 from app.reports.pages import router as pages_router
 from app.webhooks.metrics import WebhookBacklogCollector
-from app.webhooks.worker import BackgroundWorker
+from app.webhooks.worker import Worker as WebhookWorker
+
+
+def outbox_runner(engine: Engine, settings: Settings) -> Runner:
+    """The outbox's channels, as the in-process worker and `tracker worker` run them."""
+    return Runner([WebhookWorker(engine, settings)], poll_seconds=settings.webhook_poll_seconds)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the in-process webhook worker unless the settings turn it off."""
+    """Start the in-process outbox worker unless the settings turn it off."""
     settings: Settings = app.state.settings
     background = None
     if settings.webhook_worker:
-        background = BackgroundWorker(app.state.engine, settings)
+        background = BackgroundRunner(
+            outbox_runner(app.state.engine, settings),
+            stop_timeout_seconds=settings.webhook_timeout_seconds + 5,
+        )
         background.start()
-    app.state.webhook_worker = background
+    app.state.outbox_worker = background
     try:
         yield
     finally:

@@ -110,11 +110,6 @@ def signature(body: bytes, secret: str) -> str:
     return SIGNATURE_PREFIX + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def backoff_seconds(*, attempt: int, base: float, cap: float) -> float:
-    """How long to wait after failed attempt number `attempt` (1, 2, ...): doubling, capped."""
-    return min(cap, base * 2 ** min(attempt - 1, 62))
-
-
 # Subscriptions
 
 

@@ -1,21 +1,14 @@
-"""The webhook worker: claims due deliveries, POSTs them signed, and logs each attempt.
+"""The webhook channel of the outbox: claims due deliveries, POSTs them signed, logs each attempt.
 
-A delivery is claimed in a short transaction of its own that counts the attempt and pushes
-`next_attempt_at` past the time the attempt can take (a lease). The POST happens outside any
-transaction, and its outcome is written in another short one, only if the delivery is still at
-that attempt. So a worker that dies mid-attempt loses nothing: once the lease runs out another
-worker takes the delivery over, with the same id. On PostgreSQL the claim uses
-`FOR UPDATE SKIP LOCKED`, so any number of workers (one per API process, or `tracker worker`)
-share the backlog without sending a delivery twice at once; on SQLite the claim is a write
-transaction, and SQLite lets one writer in at a time.
+Leases, retries and backoff are the outbox's (`app/core/outbox.py`); this module adds what is
+particular to webhooks: which deliveries are due (those of active subscriptions), the signed
+POST, and what counts as a success.
 """
 
 import logging
-import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import sqlalchemy as sa
@@ -23,18 +16,16 @@ from sqlalchemy.engine import Engine
 
 from app.core.base import utcnow
 from app.core.config import Settings
-from app.core.db import writer
+from app.core.outbox import Clock, Leases, RetryPolicy
 from app.webhooks.models import (
     DeliveryStatus,
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
 )
-from app.webhooks.service import backoff_seconds, payload, signature
+from app.webhooks.service import payload, signature
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 # Beyond the receiver's timeout, so that a lease never runs out under an attempt still in flight.
 LEASE_MARGIN_SECONDS = 30.0
@@ -74,8 +65,6 @@ class Worker:
         clock: Clock = utcnow,
         http: httpx.Client | None = None,
     ) -> None:
-        self.reader = engine
-        self.engine = writer(engine)
         self.settings = settings
         self.clock = clock
         self.http = http or httpx.Client(
@@ -84,6 +73,14 @@ class Worker:
             headers={"User-Agent": USER_AGENT},
         )
         self.lease = timedelta(seconds=settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
+        self.leases = Leases(
+            engine, WebhookDelivery.__table__, pending=DeliveryStatus.pending, lease=self.lease
+        )
+        self.retry = RetryPolicy(
+            max_attempts=settings.webhook_max_attempts,
+            backoff_seconds=settings.webhook_backoff_seconds,
+            backoff_max_seconds=settings.webhook_backoff_max_seconds,
+        )
         self._pool = ThreadPoolExecutor(
             max_workers=settings.webhook_concurrency, thread_name_prefix="webhook-delivery"
         )
@@ -109,56 +106,37 @@ class Worker:
                 subscription.c.active.is_(True),
             )
         )
-        # Look first without the write lock, so that an idle worker never takes SQLite's.
-        with self.reader.connect() as connection:
-            if connection.execute(due.limit(1)).first() is None:
-                return []
-        with self.engine.begin() as connection:
-            rows = connection.execute(
-                due.add_columns(
-                    delivery.c.attempts,
-                    subscription.c.url,
-                    subscription.c.secret,
-                    event.c.type,
-                    event.c.occurred_at,
-                    event.c.data,
-                )
-                .join(event, event.c.id == delivery.c.event_id)
-                .order_by(delivery.c.next_attempt_at, delivery.c.created_at, delivery.c.id)
-                .limit(limit or self.settings.webhook_concurrency)
-                .with_for_update(of=delivery, skip_locked=True)
-            ).all()
-            claims = []
-            for row in rows:
-                taken = connection.execute(
-                    delivery.update()
-                    .where(
-                        delivery.c.id == row.id,
-                        delivery.c.status == DeliveryStatus.pending,
-                        delivery.c.attempts == row.attempts,
-                    )
-                    .values(
-                        attempts=row.attempts + 1,
-                        last_attempt_at=now,
-                        next_attempt_at=now + self.lease,
-                    )
-                ).rowcount
-                if taken != 1:
-                    continue
-                event_type = str(row.type)
-                body = payload(
-                    delivery_id=row.id,
-                    type=event_type,
-                    occurred_at=row.occurred_at,
-                    data=row.data,
-                )
-                headers = {
-                    "Content-Type": "application/json",
-                    "X-Tracker-Event": event_type,
-                    "X-Tracker-Delivery": row.id,
-                    "X-Tracker-Signature": signature(body, row.secret),
-                }
-                claims.append(Claim(row.id, row.attempts + 1, event_type, row.url, body, headers))
+        rows = self.leases.claim(
+            probe=due,
+            batch=due.add_columns(
+                delivery.c.attempts,
+                subscription.c.url,
+                subscription.c.secret,
+                event.c.type,
+                event.c.occurred_at,
+                event.c.data,
+            )
+            .join(event, event.c.id == delivery.c.event_id)
+            .order_by(delivery.c.next_attempt_at, delivery.c.created_at, delivery.c.id)
+            .limit(limit or self.settings.webhook_concurrency),
+            now=now,
+        )
+        claims = []
+        for row in rows:
+            event_type = str(row.type)
+            body = payload(
+                delivery_id=row.id,
+                type=event_type,
+                occurred_at=row.occurred_at,
+                data=row.data,
+            )
+            headers = {
+                "Content-Type": "application/json",
+                "X-Tracker-Event": event_type,
+                "X-Tracker-Delivery": row.id,
+                "X-Tracker-Signature": signature(body, row.secret),
+            }
+            claims.append(Claim(row.id, row.attempts + 1, event_type, row.url, body, headers))
         return claims
 
     def send(self, claim: Claim) -> Outcome:
@@ -185,28 +163,13 @@ class Worker:
                 "delivered_at": now,
                 "next_attempt_at": None,
             }
-        elif claim.attempt >= self.settings.webhook_max_attempts:
-            values |= {"status": DeliveryStatus.failed, "next_attempt_at": None}
         else:
-            wait = backoff_seconds(
-                attempt=claim.attempt,
-                base=self.settings.webhook_backoff_seconds,
-                cap=self.settings.webhook_backoff_max_seconds,
-            )
-            values["next_attempt_at"] = now + timedelta(seconds=wait)
-        delivery = WebhookDelivery.__table__
-        with self.engine.begin() as connection:
-            # Only while the delivery is still at this attempt: a worker whose lease ran out
-            # must not overwrite what the worker that took over has recorded.
-            connection.execute(
-                delivery.update()
-                .where(
-                    delivery.c.id == claim.delivery_id,
-                    delivery.c.status == DeliveryStatus.pending,
-                    delivery.c.attempts == claim.attempt,
-                )
-                .values(**values)
-            )
+            retry_at = self.retry.retry_at(attempt=claim.attempt, now=now)
+            if retry_at is None:
+                values |= {"status": DeliveryStatus.failed, "next_attempt_at": None}
+            else:
+                values["next_attempt_at"] = retry_at
+        self.leases.settle(row_id=claim.delivery_id, attempt=claim.attempt, values=values)
         if not outcome.ok:
             log.warning(
                 "webhook delivery failed",
@@ -236,39 +199,3 @@ class Worker:
         while tried := self.run_once():
             attempts += tried
         return attempts
-
-    def run(self, stop: threading.Event) -> None:
-        """Deliver until `stop` is set, looking again every `webhook_poll_seconds` when idle."""
-        pause = self.settings.webhook_poll_seconds
-        while not stop.is_set():
-            try:
-                busy = self.run_once()
-                pause = self.settings.webhook_poll_seconds
-            except Exception:
-                # Most likely the database is restarting: wait, longer each time, and try again.
-                log.exception("webhook worker round failed")
-                busy = 0
-                pause = min(pause * 2, 60.0)
-            if not busy:
-                stop.wait(pause)
-
-
-class BackgroundWorker:
-    """A `Worker` on a daemon thread of the API process, started and stopped with the app."""
-
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.worker = Worker(engine, settings)
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(
-            target=self.worker.run, args=(self.stop_event,), name="webhook-worker", daemon=True
-        )
-
-    def start(self) -> None:
-        self.thread.start()
-        log.info("webhook worker started")
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        self.thread.join(timeout=self.worker.settings.webhook_timeout_seconds + 5)
-        self.worker.close()
-        log.info("webhook worker stopped")

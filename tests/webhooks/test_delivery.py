@@ -263,7 +263,7 @@ def test_the_request_is_not_held_up_by_a_slow_receiver(
             time.sleep(0.01)
     assert delivery["status"] == DeliveryStatus.delivered
     assert verify(receiver.requests[0])["data"]["status"] == "complete"
-    assert app.state.webhook_worker.thread.is_alive() is False
+    assert app.state.outbox_worker.thread.is_alive() is False
 
 
 def test_tracker_worker_once_sends_what_is_due(

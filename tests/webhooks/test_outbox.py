@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from app.core.db import write_session
+from app.core.outbox import backoff_seconds
 from app.webhooks.models import EventType, WebhookDelivery, WebhookEvent
-from app.webhooks.service import EVENT_TYPES, backoff_seconds, emit, payload, signature
+from app.webhooks.service import EVENT_TYPES, emit, payload, signature
 from tests import factories
 from tests.dbutil import statements_during
 from tests.webhooks.conftest import deliveries, subscribe
