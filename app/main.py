@@ -24,6 +24,7 @@ from app.core.observability import REQUEST_ID_HEADER, HttpMetrics, RequestObserv
 from app.core.openapi import install_openapi
 from app.core.outbox import BackgroundRunner, Runner
 from app.reports.pages import router as pages_router
+from app.web.docs import install_docs
 from app.webhooks.metrics import WebhookBacklogCollector
 from app.webhooks.worker import Worker as WebhookWorker
 
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             "register and the board report. Every `/api/v1` call needs `Authorization: Bearer`."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings)
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(RequestObserver, metrics=HttpMetrics(registry))
     app.include_router(api_router)
     app.include_router(pages_router)
+    install_docs(app)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> JSONResponse:
