@@ -22,7 +22,9 @@ from app.core.logs import configure_logging
 from app.core.migrations import current_revisions, head_revisions
 from app.core.observability import REQUEST_ID_HEADER, HttpMetrics, RequestObserver
 from app.core.openapi import install_openapi
-from app.core.outbox import BackgroundRunner, Runner
+from app.core.outbox import BackgroundRunner, Channel, Runner
+from app.mail.metrics import MailCollector
+from app.mail.worker import MailWorker
 from app.reports.pages import router as pages_router
 from app.web.docs import install_docs
 from app.webhooks.metrics import WebhookBacklogCollector
@@ -31,7 +33,11 @@ from app.webhooks.worker import Worker as WebhookWorker
 
 def outbox_runner(engine: Engine, settings: Settings) -> Runner:
     """The outbox's channels, as the in-process worker and `tracker worker` run them."""
-    return Runner([WebhookWorker(engine, settings)], poll_seconds=settings.webhook_poll_seconds)
+    channels: list[Channel] = [WebhookWorker(engine, settings)]
+    # Without an SMTP server, mail waits in the outbox until one is configured.
+    if settings.smtp_host:
+        channels.append(MailWorker(engine, settings))
+    return Runner(channels, poll_seconds=settings.webhook_poll_seconds)
 
 
 @asynccontextmanager
@@ -73,6 +79,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.write_engine = writer(app.state.engine)
     registry = CollectorRegistry()
     registry.register(WebhookBacklogCollector(app.state.engine))
+    registry.register(MailCollector(app.state.engine))
     install_error_handlers(app)
     install_openapi(app)
     # The last added runs first: headers on everything, then rate, then input checks.
@@ -141,7 +148,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def metrics() -> Response:
-        """Prometheus metrics: requests, latencies and the webhook backlog."""
+        """Prometheus metrics: requests, latencies, the webhook backlog and mail by status."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

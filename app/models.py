@@ -3,6 +3,7 @@
 from app.audit.models import AuditEntry
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
+from app.mail.models import MailMessage
 from app.periods.models import QuarterLock
 from app.returns.models import QuarterlyReturn, ReturnRevision
 from app.risks.models import Risk, RiskEvent
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEntry",
     "DeliveryPlan",
     "IdempotencyRecord",
+    "MailMessage",
     "QuarterLock",
     "QuarterlyReturn",
     "ReturnRevision",

@@ -79,6 +79,33 @@ class Settings(BaseSettings):
         default=8, ge=1, le=100, description="Deliveries one worker sends at the same time."
     )
 
+    smtp_host: str = Field(
+        default="", description="The SMTP server mail is sent through; empty: mail waits unsent."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="The SMTP server's port.")
+    smtp_username: str = Field(default="", description="SMTP user name; empty: no login.")
+    smtp_password: str = Field(default="", description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade to TLS with STARTTLS first.")
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="How long the SMTP server has to answer each step."
+    )
+    mail_from: str = Field(
+        default="4P tracker <tracker@localhost>", description="The From of every message."
+    )
+    mail_max_attempts: int = Field(
+        default=12, ge=1, description="Attempts before a message is marked failed."
+    )
+    mail_backoff_seconds: float = Field(
+        default=60.0, gt=0, description="Wait before the first retry of a message; doubled."
+    )
+    mail_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="The longest wait between two attempts at a message."
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where people open the tracker; links in e-mails start with it.",
+    )
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Mail: the outbox's second channel, sent over SMTP."""
