@@ -8,7 +8,15 @@ from functools import cached_property
 from app.core.quarters import Quarter
 from app.reports import charts
 
-Cell = str | int | date | None
+
+@dataclass(frozen=True, slots=True)
+class Prose:
+    """A table cell of people's Markdown (a mitigation), laid out by the one renderer."""
+
+    text: str
+
+
+Cell = str | int | date | Prose | None
 
 
 class ReportFormat(StrEnum):
@@ -33,17 +41,10 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
-class Block:
-    """A paragraph of a narrative, or one bullet point of a list."""
-
-    text: str
-    bullet: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class Narrative:
     title: str
-    blocks: tuple[Block, ...]
+    body: str
+    """Markdown."""
 
 
 class ReturnState(StrEnum):

@@ -4,6 +4,7 @@ Everything every format prints is decided here, once, into a `BoardReport`; the 
 lay it out. A locked quarter is reported with the figures published when it was locked.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
@@ -19,11 +20,11 @@ from app.dashboard.schemas import DashboardRead, PlanFigures
 from app.periods import service as periods
 from app.reports.charts import Bar
 from app.reports.schemas import (
-    Block,
     BoardReport,
     Chart,
     Narrative,
     PlanDashboard,
+    Prose,
     ReturnState,
     StrandSection,
     Summary,
@@ -60,7 +61,7 @@ RESPONSES = {
     Response.terminate: "Terminate",
     Response.take: "Take the opportunity",
 }
-BULLETS = ("- ", "* ", "• ", "▪ ", "◦ ")
+BULLETS = re.compile(r"^(\s*)[•▪◦]\s+", re.MULTILINE)
 STRAND_SECTION = 2
 """The strand updates are section 2 of the report; each strand is numbered within it."""
 
@@ -201,7 +202,7 @@ def _at_risk(rows: Sequence[sa.Row], day: date) -> tuple[str, Table | None]:
                 row.plan,
                 row.title,
                 row.ref or "No open risk",
-                row.mitigation or "",
+                Prose(row.mitigation) if row.mitigation else "",
                 RESPONSES[Response(row.response)] if row.response else "",
             )
             for row in rows
@@ -278,22 +279,15 @@ def _return(record: QuarterlyReturn | None, quarter: Quarter) -> tuple[ReturnSta
     )
 
 
-def blocks(text: str) -> tuple[Block, ...]:
-    """A narrative as paragraphs: a line each, and lines starting `- ` or `•` as bullet points."""
-    found = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        bullet = line.startswith(BULLETS)
-        found.append(Block(line[2:].strip() if bullet else line, bullet))
-    return tuple(found) or (Block("Not written yet."),)
+def prose(text: str) -> str:
+    """A narrative as Markdown; the bullets pasted from Word (`•`, `▪`) made Markdown's `-`."""
+    return BULLETS.sub(r"\1- ", text).strip() or "Not written yet."
 
 
 def _narratives(record: QuarterlyReturn | None) -> tuple[Narrative, ...]:
     if record is None:
         return ()
-    return tuple(Narrative(title, blocks(getattr(record, name))) for name, title in NARRATIVES)
+    return tuple(Narrative(title, prose(getattr(record, name))) for name, title in NARRATIVES)
 
 
 def _risk_table(risks_of_strand: Sequence) -> Table | None:
@@ -302,7 +296,8 @@ def _risk_table(risks_of_strand: Sequence) -> Table | None:
     return Table(
         header=RISK_HEADER,
         rows=tuple(
-            (r.ref, r.registered_on, r.description, r.owner, r.mitigation) for r in risks_of_strand
+            (r.ref, r.registered_on, Prose(r.description), r.owner, Prose(r.mitigation))
+            for r in risks_of_strand
         ),
         widths=(2, 4, 6, 4, 7),
         figures_from=len(RISK_HEADER),

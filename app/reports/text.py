@@ -2,7 +2,8 @@
 
 from datetime import date, datetime
 
-from app.reports.schemas import Cell
+from app.core.markdown import to_plain
+from app.reports.schemas import Cell, Prose
 
 HEADINGS = {
     "executive": "1.0 Executive summary",
@@ -34,6 +35,8 @@ def cell_text(cell: Cell) -> str:
         return ""
     if isinstance(cell, date):
         return f"{cell:%d/%m/%Y}"
+    if isinstance(cell, Prose):
+        return to_plain(cell.text)
     return str(cell)
 
 

@@ -67,11 +67,12 @@ def test_the_markdown_report_prints_the_boards_tables_and_narratives(
     assert lines.count("Q1: the figures published when that quarter was locked.") == 2
     assert md_table(lines, "| Ref No") == RISKS_DA
     insight = lines.index("#### Insight")
+    # The lead's Markdown is kept as written.
     assert lines[insight + 2 : insight + 6] == [
         "Arrests are up on last year.",
-        "",
         "- DVPOs granted: 27 in April",
         "- Breaches: 6",
+        "",
     ]
     assert "=SUM(A1:A9) calls attended within target." in lines
     assert any(line.startswith("*Draft: this return has not been submitted") for line in lines)

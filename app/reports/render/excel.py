@@ -8,14 +8,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.core.exports import Sheet, xlsx_bytes
-from app.reports.schemas import BoardReport, Narrative, StrandSection, Table
+from app.core.markdown import to_plain
+from app.reports.schemas import BoardReport, Cell, Narrative, Prose, StrandSection, Table
 from app.reports.text import RISK_HEADER
 
 CHARACTERS_PER_WEIGHT = 6
 
 
+def _cells(row: Sequence[Cell]) -> list[Any]:
+    """People's Markdown as plain text: a spreadsheet cell holds no layout."""
+    return [to_plain(c.text) if isinstance(c, Prose) else c for c in row]
+
+
 def _sheet(title: str, table: Table | None, header: Sequence[str]) -> Sheet:
-    return title, list(header), [list(row) for row in table.rows] if table else []
+    return title, list(header), [_cells(row) for row in table.rows] if table else []
 
 
 def _widths(table: Table) -> list[float]:
@@ -23,7 +29,7 @@ def _widths(table: Table) -> list[float]:
 
 
 def _narrative(narrative: Narrative) -> str:
-    return "\n".join(f"• {b.text}" if b.bullet else b.text for b in narrative.blocks)
+    return to_plain(narrative.body)
 
 
 def _plan_rows(strands: Sequence[StrandSection]) -> list[list[Any]]:
@@ -48,7 +54,7 @@ def render(report: BoardReport) -> bytes:
     ]
     at_risk_header = report.at_risk.header if report.at_risk else ()
     risk_rows = [
-        [strand.name, *row]
+        [strand.name, *_cells(row)]
         for strand in report.strands
         if strand.risks
         for row in strand.risks.rows

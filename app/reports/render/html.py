@@ -1,24 +1,19 @@
 """The board report and the web pages as HTML, from Jinja2 templates (autoescaped)."""
 
 import base64
-from collections.abc import Iterable
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
-from app.reports.schemas import Block, BoardReport
+from app.core.markdown import to_html
+from app.reports.schemas import BoardReport, Cell, Prose
 from app.reports.text import HEADINGS, cell_text, stamp, strand_heading
 
 
-def runs(blocks: Iterable[Block]) -> list[tuple[bool, list[str]]]:
-    """Consecutive bullet points gathered into one list, and paragraphs kept apart from them."""
-    grouped: list[tuple[bool, list[str]]] = []
-    for block in blocks:
-        if grouped and grouped[-1][0] == block.bullet:
-            grouped[-1][1].append(block.text)
-        else:
-            grouped.append((block.bullet, [block.text]))
-    return grouped
+def html_cell(cell: Cell) -> str | Markup:
+    """A table cell: people's Markdown laid out (safely), anything else as its text."""
+    return to_html(cell.text) if isinstance(cell, Prose) else cell_text(cell)
 
 
 def datauri(png: bytes) -> str:
@@ -32,7 +27,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters.update(cell=cell_text, datauri=datauri, stamp=stamp, runs=runs)
+environment.filters.update(cell=html_cell, datauri=datauri, stamp=stamp, markdown=to_html)
 environment.globals.update(H=HEADINGS, strand_heading=strand_heading)
 
 

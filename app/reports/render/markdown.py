@@ -2,7 +2,7 @@
 
 import re
 
-from app.reports.schemas import BoardReport, Table
+from app.reports.schemas import BoardReport, Cell, Prose, Table
 from app.reports.text import HEADINGS, cell_text, stamp, strand_heading
 
 # Characters that would otherwise make emphasis, code, a link, a table cell or raw HTML.
@@ -20,6 +20,13 @@ def escape(text: str) -> str:
     return ORDERED_ITEM.sub(r"\1\\\2", escaped, count=1)
 
 
+def inline(cell: Cell) -> str:
+    """A table cell: people's Markdown kept as written, on one line, its pipes escaped."""
+    if isinstance(cell, Prose):
+        return " ".join(cell.text.split()).replace("|", "\\|")
+    return escape(cell_text(cell))
+
+
 def table(t: Table) -> list[str]:
     header = list(t.header)
     if t.group:
@@ -30,7 +37,7 @@ def table(t: Table) -> list[str]:
         "| " + " | ".join(align) + " |",
     ]
     for number, row in enumerate(t.rows, start=1):
-        cells = [escape(cell_text(c)) for c in row]
+        cells = [inline(c) for c in row]
         if t.total_row and number == len(t.rows):
             cells = [f"**{c}**" if c else c for c in cells]
         lines.append("| " + " | ".join(cells) + " |")
@@ -79,13 +86,7 @@ def render(report: BoardReport) -> bytes:
         out += [f"*{escape(strand.return_note)}*", ""]
         for narrative in strand.narratives:
             out += [f"#### {narrative.title}", ""]
-            for block, following in zip(
-                narrative.blocks, (*narrative.blocks[1:], None), strict=True
-            ):
-                out.append(f"- {escape(block.text)}" if block.bullet else escape(block.text))
-                # A list's points stay together; a blank line ends the list or a paragraph.
-                if not (block.bullet and following is not None and following.bullet):
-                    out.append("")
+            out += [narrative.body, ""]
     out += [
         f"## {HEADINGS['charts']}",
         "",

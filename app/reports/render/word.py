@@ -14,7 +14,8 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from app.reports.schemas import BoardReport, Table
+from app.core.markdown import WordStyles, to_docx
+from app.reports.schemas import BoardReport, Prose, Table
 from app.reports.text import HEADINGS, cell_text, stamp, strand_heading
 
 TEXT_WIDTH = Cm(16)
@@ -45,6 +46,18 @@ def _write(cell: _Cell, text: str, *, bold: bool = False, centre: bool = False) 
     run = paragraph.add_run(text)
     if bold:
         run.bold = True
+
+
+PROSE = WordStyles(paragraph=None)
+PROSE_IN_TABLE = WordStyles(paragraph=TABLE_STYLE, table_text=TABLE_STYLE)
+
+
+def _prose_cell(cell: _Cell, text: str) -> None:
+    """People's Markdown in a cell, in place of the empty paragraph a new cell holds."""
+    empty = cell.paragraphs[0]._p
+    to_docx(cell, text, PROSE_IN_TABLE)
+    if len(cell.paragraphs) > 1:
+        empty.getparent().remove(empty)
 
 
 def _repeat_as_header(row) -> None:
@@ -86,7 +99,10 @@ def _table(document: DocumentType, t: Table) -> None:
     for number, (row, values) in enumerate(zip(rows[heads:], t.rows, strict=True)):
         total = t.total_row and number == len(t.rows) - 1
         for index, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-            _write(cell, cell_text(value), bold=total, centre=index >= t.figures_from)
+            if isinstance(value, Prose):
+                _prose_cell(cell, value.text)
+            else:
+                _write(cell, cell_text(value), bold=total, centre=index >= t.figures_from)
             if total:
                 _shade(cell, TOTAL_FILL)
     if len(rows) <= KEEP_TOGETHER_ROWS:
@@ -191,11 +207,7 @@ def render(report: BoardReport) -> bytes:
         _note(document, strand.return_note, notice=strand.return_state != "submitted")
         for narrative in strand.narratives:
             document.add_heading(narrative.title, level=3)
-            for block in narrative.blocks:
-                if block.bullet:
-                    _bullet(document, block.text)
-                else:
-                    document.add_paragraph(block.text)
+            to_docx(document, narrative.body, PROSE)
 
     document.add_heading(HEADINGS["charts"], level=1)
     for number, chart in enumerate(report.charts, start=1):
