@@ -125,58 +125,62 @@ def _holds_at(spans: type[StatusSpan] | type[SpanCount], quarter_end: sa.CTE) ->
 
 def _count_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select:
     """One statement counting the tasks of every quarter, plan and pillar by status as at the end,
-    and those of them overdue by then.
-
-    A task's status as at a quarter's end is that of its one span covering the quarter (see
-    `app.tasks.spans`), so each quarter is a scan of the spans' index, which holds every column
-    the counts need.
-    """
-    quarter_end = _quarter_ends(quarters)
-    status = StatusSpan.status
-    return (
-        sa.select(
-            quarter_end.c.idx,
-            StatusSpan.plan_id,
-            StatusSpan.pillar,
-            sa.func.count().filter(status == Status.complete).label("complete"),
-            sa.func.count().filter(status == Status.ongoing).label("ongoing"),
-            sa.func.count().filter(status == Status.at_risk).label("at_risk"),
-            sa.func.count()
-            .filter(status.in_(OPEN), StatusSpan.due_date < quarter_end.c.overdue_before)
-            .label("overdue"),
-        )
-        .select_from(quarter_end)
-        .join(StatusSpan, _holds_at(StatusSpan, quarter_end))
-        .where(StatusSpan.plan_id.in_(_plans_of(strategy_id)))
-        .group_by(quarter_end.c.idx, StatusSpan.plan_id, StatusSpan.pillar)
-    )
-
-
-def _trend_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select:
-    """The counts (not overdue) of any number of quarters, from the spans counted ahead.
+    and those of them overdue by then (as at its last day: see `_not_yet_overdue` for a quarter
+    that has not ended).
 
     Reads a row per plan, pillar, status and quarter range (`span_count`), not a row per task, so
     its cost follows the number of plans and quarters rather than the length of the history.
     """
     quarter_end = _quarter_ends(quarters)
 
-    def counted(status: Status) -> sa.ColumnElement[int]:
-        return sa.func.sum(sa.case((SpanCount.status == status, SpanCount.n), else_=0))
+    def summed(*where: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(SpanCount.n).filter(*where), 0)
 
+    counted = sa.not_(SpanCount.overdue)
     return (
         sa.select(
             quarter_end.c.idx,
             SpanCount.plan_id,
             SpanCount.pillar,
-            counted(Status.complete).label("complete"),
-            counted(Status.ongoing).label("ongoing"),
-            counted(Status.at_risk).label("at_risk"),
-            sa.literal(0, sa.Integer).label("overdue"),
+            summed(counted, SpanCount.status == Status.complete).label("complete"),
+            summed(counted, SpanCount.status == Status.ongoing).label("ongoing"),
+            summed(counted, SpanCount.status == Status.at_risk).label("at_risk"),
+            summed(SpanCount.overdue).label("overdue"),
         )
         .select_from(quarter_end)
         .join(SpanCount, _holds_at(SpanCount, quarter_end))
         .where(SpanCount.plan_id.in_(_plans_of(strategy_id)))
         .group_by(quarter_end.c.idx, SpanCount.plan_id, SpanCount.pillar)
+    )
+
+
+def _not_yet_overdue(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select:
+    """Of the open tasks `span_count` counts overdue at these quarters' ends, those due on or
+    after the day they are overdue before (today, for a quarter still running): to take away.
+
+    Only tasks due between today and the quarter's end are read, by the spans' due-date index.
+    """
+    quarter_end = _quarter_ends(quarters)
+    last_days = sa.case(
+        *(
+            (quarter_end.c.idx == i, sa.literal(q.last_day, sa.Date))
+            for i, q in enumerate(quarters)
+        ),
+        else_=None,
+    )
+    return (
+        sa.select(quarter_end.c.idx, StatusSpan.plan_id, StatusSpan.pillar, sa.func.count())
+        .select_from(quarter_end)
+        .join(
+            StatusSpan,
+            sa.and_(
+                StatusSpan.due_date >= quarter_end.c.overdue_before,
+                StatusSpan.due_date < last_days,
+                _holds_at(StatusSpan, quarter_end),
+            ),
+        )
+        .where(StatusSpan.status.in_(OPEN), StatusSpan.plan_id.in_(_plans_of(strategy_id)))
+        .group_by(quarter_end.c.idx, StatusSpan.plan_id, StatusSpan.pillar)
     )
 
 
@@ -189,17 +193,23 @@ def count_quarters(
 ) -> list[PlanTallies]:
     """Per quarter, the counts of each plan and pillar; counted in the database, in one query.
 
-    Without `overdue` (a trend shows none) the overdue counts are left at 0 and the quarters are
-    counted by the cheaper statement.
+    Without `overdue` (a trend shows none) the overdue counts are left at 0. A quarter that has
+    not ended (so is counted overdue as at today) costs a second, small query.
     """
     spans.rebuild_pending(session)
     counted: list[PlanTallies] = [{} for _ in quarters]
-    statement = (_count_statement if overdue else _trend_statement)(strategy_id, quarters)
     for idx, plan_id, pillar, complete, ongoing, at_risk, overdue_count in session.execute(
-        statement
+        _count_statement(strategy_id, quarters)
     ):
         by_pillar = counted[idx].setdefault(plan_id, {p: Tally() for p in Pillar})
-        by_pillar[Pillar(pillar)] = Tally(complete, ongoing, at_risk, overdue_count)
+        by_pillar[Pillar(pillar)] = Tally(
+            complete, ongoing, at_risk, overdue_count if overdue else 0
+        )
+    running = [i for i, q in enumerate(quarters) if overdue_before(q) < q.last_day]
+    if overdue and running:
+        statement = _not_yet_overdue(strategy_id, [quarters[i] for i in running])
+        for idx, plan_id, pillar, not_yet in session.execute(statement):
+            counted[running[idx]][plan_id][Pillar(pillar)].overdue -= not_yet
     return counted
 
 

@@ -94,6 +94,10 @@ class StatusSpan(SQLModel, table=True):
         sa.Index(
             "ix_status_span_counts", "plan_id", "pillar", "status", "from_q", "until_q", "due_date"
         ),
+        # Serves the running quarter's overdue count: the open tasks due between today and its end.
+        sa.Index(
+            "ix_status_span_due", "due_date", "status", "from_q", "until_q", "plan_id", "pillar"
+        ),
     )
 
     task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
@@ -106,10 +110,11 @@ class StatusSpan(SQLModel, table=True):
 
 
 class SpanCount(SQLModel, table=True):
-    """The spans counted by plan, pillar, status and quarter range, kept in step with them.
+    """The spans counted by plan, pillar, status and quarter range, kept in step with them; with
+    `overdue`, the open spans counted over the quarters in which their task is overdue.
 
-    A trend over many quarters then reads a few thousand rows however long the history. A count
-    that falls to 0 keeps its row; it counts nothing.
+    A dashboard or a trend over many quarters then reads a few thousand rows however long the
+    history. A count that falls to 0 keeps its row; it counts nothing.
     """
 
     __tablename__ = "span_count"
@@ -117,6 +122,7 @@ class SpanCount(SQLModel, table=True):
     plan_id: int = Field(foreign_key="delivery_plan.id", primary_key=True, ondelete="CASCADE")
     pillar: Pillar = Field(primary_key=True, sa_type=sa.Enum(Pillar, native_enum=False, length=16))
     status: Status = Field(primary_key=True, sa_type=sa.Enum(Status, native_enum=False, length=16))
+    overdue: bool = Field(default=False, primary_key=True)
     from_q: int = Field(primary_key=True)
     until_q: int = Field(primary_key=True)
     n: int

@@ -6,6 +6,11 @@ the quarters from the one it (or the task) starts in up to, not including, the o
 starts in. Those ranges are what `status_span` keeps, and `span_count` counts them by plan,
 pillar, status and range. Both are rewritten from the events, in the database, for the tasks a
 transaction changed, as it commits.
+
+An open span (ongoing or at risk) of a task with a due date is also counted a second time, with
+`overdue` set, over the part of its range in which the task is overdue at the quarter's end: from
+the first quarter whose last day comes after the due date. A quarter that has ended then reads
+its overdue count, like its status counts, from `span_count` alone.
 """
 
 import functools
@@ -21,7 +26,9 @@ OPEN_ENDED = 2**31 - 1
 """`until_q` of a span that no later event ends."""
 
 COLUMNS = ("task_id", "from_q", "until_q", "plan_id", "pillar", "status", "due_date")
-KEYS = ("plan_id", "pillar", "status", "from_q", "until_q")
+KEYS = ("plan_id", "pillar", "status", "overdue", "from_q", "until_q")
+"""The key of `span_count`, in the order counts are moved (so that writers never deadlock)."""
+OPEN = (Status.ongoing, Status.at_risk)
 CHUNK = 10_000
 """Tasks rewritten a statement at a time: well under either database's limit on parameters."""
 
@@ -36,6 +43,46 @@ def ordinal(day: sa.ColumnElement) -> sa.ColumnElement[int]:
     year = sa.cast(sa.extract("year", day), sa.Integer)
     month = sa.cast(sa.extract("month", day), sa.Integer)
     return year * 4 + (month - 1) // 3
+
+
+def overdue_from(due: sa.ColumnElement) -> sa.ColumnElement[int]:
+    """The ordinal of the first quarter at whose end a task due on this day is overdue: the one
+    after the due date's own if that is its quarter's last day, else the due date's own."""
+    month, day = sa.extract("month", due), sa.extract("day", due)
+    last_day = sa.or_(sa.and_(month.in_((3, 12)), day == 31), sa.and_(month.in_((6, 9)), day == 30))
+    return ordinal(due) + sa.case((last_day, 1), else_=0)
+
+
+def counted(span: sa.FromClause, n: int) -> tuple[sa.Select, sa.Select]:
+    """What the spans of `span` (rows with `COLUMNS`) add to `span_count`: each span once by
+    status, and an open span once more over the quarters in which it is overdue; `n` a row.
+    Two selects, to be joined in one flat UNION ALL (SQLite takes no nested ones)."""
+    c = span.c
+    overdue_q = overdue_from(c.due_date)
+    return (
+        sa.select(
+            c.plan_id,
+            c.pillar,
+            c.status,
+            sa.literal(False, sa.Boolean).label("overdue"),
+            c.from_q,
+            c.until_q,
+            sa.literal(n).label("n"),
+        ),
+        sa.select(
+            c.plan_id,
+            c.pillar,
+            c.status,
+            sa.literal(True, sa.Boolean).label("overdue"),
+            sa.case((overdue_q > c.from_q, overdue_q), else_=c.from_q).label("from_q"),
+            c.until_q,
+            sa.literal(n).label("n"),
+        ).where(
+            c.status.in_([status.value for status in OPEN]),
+            c.due_date.is_not(None),
+            overdue_q < c.until_q,
+        ),
+    )
 
 
 def spans_of(listed: bool = False) -> sa.Select:
@@ -114,13 +161,13 @@ def rebuild(executor: Executor, task_ids: Sequence[int]) -> None:
 def _rebuild_statements() -> tuple[sa.Executable, ...]:
     """The statements of `rebuild`, built once: they run on every status change."""
     task, span = Task.__table__, StatusSpan.__table__  # type: ignore[attr-defined]
-    new = spans_of(listed=True).subquery("new")
-    moves = sa.union_all(
-        sa.select(*(new.c[k] for k in KEYS), sa.literal(1).label("n")),
-        sa.select(*(span.c[k] for k in KEYS), sa.literal(-1).label("n")).where(
-            span.c.task_id.in_(TASK_IDS)
-        ),
-    ).subquery("moves")
+    new = spans_of(listed=True).cte("new")
+    old = (
+        sa.select(*(span.c[name] for name in COLUMNS))
+        .where(span.c.task_id.in_(TASK_IDS))
+        .cte("old")
+    )
+    moves = sa.union_all(*counted(new, 1), *counted(old, -1)).subquery("moves")
     keys = [moves.c[k] for k in KEYS]
     # Core tables, not the models: the session would take parameters to an ORM insert as rows.
     return (
@@ -153,12 +200,14 @@ def rebuild_all(executor: Executor) -> None:
     executor.execute(sa.delete(SpanCount))
     executor.execute(sa.delete(StatusSpan))
     executor.execute(sa.insert(StatusSpan).from_select(COLUMNS, spans_of()))
-    keys = [StatusSpan.__table__.c[k] for k in KEYS]
-    executor.execute(
-        sa.insert(SpanCount).from_select(
-            [*KEYS, "n"], sa.select(*keys, sa.func.count()).group_by(*keys)
-        )
-    )
+    executor.execute(sa.insert(SpanCount).from_select([*KEYS, "n"], counts_of_spans()))
+
+
+def counts_of_spans() -> sa.Select:
+    """`span_count` as the spans kept give it, in `KEYS` order and then `n`."""
+    rows = sa.union_all(*counted(StatusSpan.__table__, 1)).subquery("counted")  # type: ignore[attr-defined]
+    keys = [rows.c[k] for k in KEYS]
+    return sa.select(*keys, sa.func.count()).group_by(*keys)
 
 
 def _after_rollback(session: OrmSession) -> None:

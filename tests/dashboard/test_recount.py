@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from unittest import mock
 
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -140,9 +141,13 @@ def _load(engine: Engine, plans_per_strand: list[int], histories: list[TaskHisto
         return strategy.id  # type: ignore[return-value]
 
 
-def _recount(histories: list[TaskHistory], quarter: Quarter) -> dict[int, dict[str, Any]]:
-    """Per plan index: counts, overdue and pillar counts as at the quarter's end, in Python."""
+def _recount(
+    histories: list[TaskHistory], quarter: Quarter, today: date
+) -> dict[int, dict[str, Any]]:
+    """Per plan index: counts, overdue and pillar counts as at the quarter's end, in Python; of a
+    quarter not yet ended on `today`, overdue as at today."""
     as_at = quarter.last_day
+    overdue_before = min(as_at, today)
     plans: dict[int, dict[str, Any]] = defaultdict(
         lambda: {
             "counts": dict.fromkeys(("complete", "ongoing", "at_risk"), 0),
@@ -160,7 +165,7 @@ def _recount(histories: list[TaskHistory], quarter: Quarter) -> dict[int, dict[s
         plan["counts"][status.value] += 1
         plan["pillars"][history.counted_pillar.value][status.value] += 1
         due_date = history.counted_due_date
-        if status in OPEN and due_date is not None and due_date < as_at:
+        if status in OPEN and due_date is not None and due_date < overdue_before:
             plan["overdue"] += 1
     return plans
 
@@ -201,17 +206,38 @@ def _summed(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @settings(
-    max_examples=30,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(world=worlds())
+@given(world=worlds(), today=st.none() | dates)
 def test_every_quarter_equals_a_recount_of_the_history(
-    client: TestClient, admin: dict, engine: Engine, world: tuple[list[int], list[TaskHistory]]
+    client: TestClient,
+    admin: dict,
+    engine: Engine,
+    world: tuple[list[int], list[TaskHistory]],
+    today: date | None,
 ) -> None:
+    """Also with "today" inside the history, so that the running quarter counts overdue as at
+    today and the quarters after it are still to come."""
     plans_per_strand, histories = world
     strategy_id = _load(engine, plans_per_strand, histories)
     assert_spans_match_events(engine)
+    if today is None:
+        _check_every_quarter(client, admin, strategy_id, plans_per_strand, histories, date.max)
+        return
+    with mock.patch("app.dashboard.service.today", return_value=today):
+        _check_every_quarter(client, admin, strategy_id, plans_per_strand, histories, today)
+
+
+def _check_every_quarter(
+    client: TestClient,
+    admin: dict,
+    strategy_id: int,
+    plans_per_strand: list[int],
+    histories: list[TaskHistory],
+    today: date,
+) -> None:
     trend = client.get(
         "/api/v1/dashboard/trend",
         params={"from": str(QUARTERS[0]), "to": str(QUARTERS[-1]), "strategy_id": strategy_id},
@@ -227,7 +253,7 @@ def test_every_quarter_equals_a_recount_of_the_history(
             },
             headers=admin,
         ).json()
-        expected = _recount(histories, quarter)
+        expected = _recount(histories, quarter, today)
         plan_index = itertools.count()
         strand_rows = []
         for strand, count, strand_trend in zip(

@@ -1,6 +1,6 @@
 """The spans the dashboard counts are the events restated in quarters, on either database."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -26,6 +26,27 @@ def test_the_databases_quarter_ordinal_is_pythons(engine: Engine, days: list[dat
     with engine.connect() as connection:
         got = [connection.execute(statement, {"day": d}).scalar_one() for d in days]
     assert got == [ordinal_of(d) for d in days]
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.dates(date(1900, 1, 1), date(9999, 12, 30))
+        | st.sampled_from([date(2020, 3, 31), date(2020, 6, 30), date(2021, 9, 30)])
+        | st.sampled_from([date(2020, 12, 31), date(2021, 3, 30), date(2021, 6, 29)]),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_a_task_is_overdue_from_the_first_quarter_ending_after_its_due_date(
+    engine: Engine, days: list[date]
+) -> None:
+    """Due on a quarter's last day, a task is not overdue at that quarter's end, only the next."""
+    day = sa.bindparam("day", type_=sa.Date)
+    statement = sa.select(spans.overdue_from(day))
+    with engine.connect() as connection:
+        got = [connection.execute(statement, {"day": d}).scalar_one() for d in days]
+    assert got == [ordinal_of(d + timedelta(days=1)) for d in days]
 
 
 def test_rebuild_spans_restores_counts_lost_behind_the_apis_back(
