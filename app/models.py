@@ -4,7 +4,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
 from app.mail.models import MailMessage
-from app.periods.models import QuarterLock
+from app.periods.models import QuarterLock, QuarterTimetable
 from app.returns.models import QuarterlyReturn, ReturnRevision
 from app.risks.models import Risk, RiskEvent
 from app.strategies.models import DeliveryPlan, Strand, Strategy
@@ -18,6 +18,7 @@ __all__ = [
     "IdempotencyRecord",
     "MailMessage",
     "QuarterLock",
+    "QuarterTimetable",
     "QuarterlyReturn",
     "ReturnRevision",
     "Risk",

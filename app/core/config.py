@@ -1,5 +1,6 @@
 """Settings read from the environment: `DATABASE_URL` and `TRACKER_`-prefixed options."""
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -101,6 +102,19 @@ class Settings(BaseSettings):
     mail_backoff_max_seconds: float = Field(
         default=3600.0, gt=0, description="The longest wait between two attempts at a message."
     )
+    return_working_days: int = Field(
+        default=10,
+        ge=0,
+        le=120,
+        description="Returns are due this many working days after the quarter's end by default.",
+    )
+    reminder_days: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [10, 5, 1],
+        description="Reminders go out this many working days before the deadline, and on it.",
+    )
+    reminders_at: time = Field(
+        default=time(7, 0), description="When (UK time) the worker runs the day's reminder pass."
+    )
     base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Where people open the tracker; links in e-mails start with it.",
@@ -110,6 +124,20 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("reminder_days", mode="before")
+    @classmethod
+    def _split_days(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [int(day) for day in value.split(",") if day.strip()]
+        return value
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _positive_days(cls, value: list[int]) -> list[int]:
+        if any(day < 1 or day > 120 for day in value):
+            raise ValueError("reminder days are working days before the deadline, 1 to 120")
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -41,3 +41,20 @@ class QuarterLock(SQLModel, table=True):
     @property
     def in_force(self) -> bool:
         return self.unlocked_at is None
+
+
+class QuarterTimetable(SQLModel, table=True):
+    """A quarter's return deadline and board date, where an admin has set them; without a row
+    the deadline is the default (working days after the quarter's end) and no board date."""
+
+    __tablename__ = "quarter_timetable"
+    __table_args__ = (sa.UniqueConstraint("strategy_id", "quarter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    strategy_id: int = Field(foreign_key="strategy.id", index=True, ondelete="CASCADE")
+    quarter: str = Field(sa_type=sa.String(10))
+    return_deadline: date
+    board_date: date | None = Field(default=None)
+    version: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: str = Field(sa_type=sa.String(100))

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from app.core.quarters import QuarterField
-from app.core.schemas import Id, InputModel, OutputModel
+from app.core.schemas import Day, Id, InputModel, OutputModel
 
 
 class LockInfo(BaseModel):
@@ -32,3 +32,28 @@ class LockRead(OutputModel):
     locked_by: str
     unlocked_at: datetime | None
     unlocked_by: str | None
+
+
+class TimetableWrite(InputModel):
+    return_deadline: Day | None = Field(
+        default=None,
+        description="When the quarter's returns are due; null: the default, working days after "
+        "the quarter's end.",
+        examples=["2021-04-16"],
+    )
+    board_date: Day | None = Field(
+        default=None, description="When the board meets on the quarter.", examples=["2021-05-04"]
+    )
+
+
+class TimetableRead(BaseModel):
+    strategy_id: int
+    quarter: str
+    return_deadline: date
+    return_deadline_is_default: bool = Field(
+        description="True while no admin has set the deadline: it is then the default."
+    )
+    board_date: date | None
+    reminder_days: list[date] = Field(description="The days reminders go out, oldest first.")
+    updated_at: datetime | None
+    updated_by: str | None

@@ -13,11 +13,13 @@ from sqlmodel import Session, select
 
 from app.auth.service import Actor, ensure_admin
 from app.core.base import today, utcnow
+from app.core.concurrency import check_if_match
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, count
 from app.core.quarters import Quarter
-from app.periods.models import QuarterLock
-from app.periods.schemas import LockInfo, LockRead
+from app.core.workdays import default_return_deadline, reminder_days
+from app.periods.models import QuarterLock, QuarterTimetable
+from app.periods.schemas import LockInfo, LockRead, TimetableRead, TimetableWrite
 from app.strategies import service as strategies
 from app.strategies.models import Strand, Strategy
 from app.webhooks.models import EventType
@@ -188,3 +190,114 @@ def ensure_quarter_open(*, session: Session, strand_id: int, day: date, field: s
             "the quarter first"
         )
         raise Conflict(message, errors=[{"field": field, "message": message}])
+
+
+# The quarter's timetable
+
+
+def timetable_etag(strategy_id: int, quarter: Quarter, row: QuarterTimetable | None) -> str:
+    return f'"timetable-{strategy_id}-{quarter}-v{row.version if row else 0}"'
+
+
+def _timetable_row(
+    *, session: Session, strategy_id: int, quarter: Quarter, for_update: bool = False
+) -> QuarterTimetable | None:
+    statement = select(QuarterTimetable).where(
+        QuarterTimetable.strategy_id == strategy_id, QuarterTimetable.quarter == str(quarter)
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def _timetable_read(
+    *,
+    strategy_id: int,
+    quarter: Quarter,
+    row: QuarterTimetable | None,
+    working_days: int,
+    reminder_offsets: Sequence[int],
+) -> TimetableRead:
+    deadline = row.return_deadline if row else default_return_deadline(quarter, working_days)
+    return TimetableRead(
+        strategy_id=strategy_id,
+        quarter=str(quarter),
+        return_deadline=deadline,
+        return_deadline_is_default=row is None,
+        board_date=row.board_date if row else None,
+        reminder_days=reminder_days(deadline, reminder_offsets),
+        updated_at=row.updated_at if row else None,
+        updated_by=row.updated_by if row else None,
+    )
+
+
+def get_timetable(
+    *,
+    session: Session,
+    strategy_id: int,
+    quarter: Quarter,
+    working_days: int,
+    reminder_offsets: Sequence[int],
+) -> tuple[TimetableRead, str]:
+    """The quarter's deadline and board date (the defaults where none was set), and its ETag."""
+    row = _timetable_row(session=session, strategy_id=strategy_id, quarter=quarter)
+    read = _timetable_read(
+        strategy_id=strategy_id,
+        quarter=quarter,
+        row=row,
+        working_days=working_days,
+        reminder_offsets=reminder_offsets,
+    )
+    return read, timetable_etag(strategy_id, quarter, row)
+
+
+def set_timetable(
+    *,
+    session: Session,
+    actor: Actor,
+    strategy_id: int,
+    quarter: Quarter,
+    data: TimetableWrite,
+    if_match: str | None,
+    working_days: int,
+    reminder_offsets: Sequence[int],
+) -> tuple[TimetableRead, str, bool]:
+    """Set the quarter's deadline and board date (admin); whether a timetable was created.
+
+    A null deadline sets the default. Changing a timetable already set needs If-Match.
+    """
+    ensure_admin(actor)
+    row = _timetable_row(session=session, strategy_id=strategy_id, quarter=quarter, for_update=True)
+    current_etag = timetable_etag(strategy_id, quarter, row)
+    if row is not None or if_match:
+        check_if_match(if_match, current_etag, what="timetable")
+    deadline = data.return_deadline or default_return_deadline(quarter, working_days)
+    for field, day in (("return_deadline", deadline), ("board_date", data.board_date)):
+        if day is not None and day <= quarter.last_day:
+            raise Invalid(
+                f"{field} must come after the quarter's last day, {quarter.last_day}", field=field
+            )
+    created = row is None
+    if row is None:
+        row = QuarterTimetable(
+            strategy_id=strategy_id,
+            quarter=str(quarter),
+            return_deadline=deadline,
+            board_date=data.board_date,
+            updated_by=actor.name,
+        )
+    elif (row.return_deadline, row.board_date) != (deadline, data.board_date):
+        row.return_deadline, row.board_date = deadline, data.board_date
+        row.version += 1
+        row.updated_at = utcnow()
+        row.updated_by = actor.name
+    session.add(row)
+    session.flush()
+    read = _timetable_read(
+        strategy_id=strategy_id,
+        quarter=quarter,
+        row=row,
+        working_days=working_days,
+        reminder_offsets=reminder_offsets,
+    )
+    return read, timetable_etag(strategy_id, quarter, row), created

@@ -284,6 +284,14 @@ CASES: dict[tuple[str, str], tuple[str, Callable[[World], Request]]] = {
             data={"strand": "hate-crime", "plan": "Hate Crime", "added_on": "2020-05-01"},
         ),
     ),
+    ("PUT", "/api/v1/timetable/{quarter}"): (
+        "admin",
+        lambda w: _req(
+            "PUT",
+            "/api/v1/timetable/2020-21-Q4",
+            {"return_deadline": "2021-04-20", "board_date": "2021-05-04"},
+        ),
+    ),
     ("DELETE", "/api/v1/dashboard/locks/{quarter}"): (
         "admin",
         lambda w: (_locked_q1(w), _req("DELETE", "/api/v1/dashboard/locks/2020-21-Q1"))[-1],
