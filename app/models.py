@@ -4,6 +4,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
 from app.mail.models import MailMessage
+from app.people.models import AccessRule, Person, PersonAlias, SignInAttempt, WebSession
 from app.periods.models import QuarterLock, QuarterTimetable
 from app.returns.models import QuarterlyReturn, ReturnRevision
 from app.risks.models import Risk, RiskEvent
@@ -12,17 +13,21 @@ from app.tasks.models import SpanCount, StatusEvent, StatusSpan, Task, TaskComme
 from app.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
+    "AccessRule",
     "ApiToken",
     "AuditEntry",
     "DeliveryPlan",
     "IdempotencyRecord",
     "MailMessage",
+    "Person",
+    "PersonAlias",
     "QuarterLock",
     "QuarterTimetable",
     "QuarterlyReturn",
     "ReturnRevision",
     "Risk",
     "RiskEvent",
+    "SignInAttempt",
     "SpanCount",
     "StatusEvent",
     "StatusSpan",
@@ -31,6 +36,7 @@ __all__ = [
     "Task",
     "TaskComment",
     "TaskLink",
+    "WebSession",
     "WebhookDelivery",
     "WebhookEvent",
     "WebhookSubscription",

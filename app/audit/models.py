@@ -20,6 +20,7 @@ class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     actor_token_id: int | None = Field(default=None)
+    actor_person_id: int | None = Field(default=None)
     actor: str = Field(sa_type=sa.String(100), index=True)
     action: str = Field(sa_type=sa.String(32))
     entity: str = Field(sa_type=sa.String(64))

@@ -9,6 +9,7 @@ class AuditEntryRead(OutputModel):
     at: datetime
     actor: str
     actor_token_id: int | None
+    actor_person_id: int | None
     action: str
     entity: str
     entity_id: str

@@ -103,6 +103,7 @@ def _entry(session: OrmSession, obj: Any, action: str, before: Any, after: Any) 
     return {
         "at": utcnow(),
         "actor_token_id": actor.token_id or None,
+        "actor_person_id": actor.person_id,
         "actor": actor.name,
         "action": action,
         "entity": type(obj).__tablename__,
@@ -145,6 +146,7 @@ def record(
     session.add(
         AuditEntry(
             actor_token_id=actor.token_id or None,
+            actor_person_id=actor.person_id,
             actor=actor.name,
             action=action,
             entity=entity,

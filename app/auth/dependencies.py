@@ -1,4 +1,5 @@
-"""Bearer-token authentication for every `/api/v1` route, and the web page's session cookie."""
+"""Authentication for every `/api/v1` route: an API token, a provider's token, or the web page's
+session cookie (for reading only)."""
 
 from typing import Annotated
 
@@ -8,11 +9,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.auth import service
 from app.auth.service import Actor
 from app.core.db import READ_METHODS, SessionDep
+from app.core.errors import Unauthorized
+from app.people import sessions
 
-bearer = HTTPBearer(auto_error=False, description="An API token from `tracker token create`.")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token from `tracker token create`, or the identity provider's token.",
+)
 
-SESSION_COOKIE = "tracker_session"
-"""Set by the web page's sign-in form; it holds the token itself."""
+SESSION_COOKIE = sessions.SESSION_COOKIE
 COOKIE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -26,9 +31,13 @@ def current_actor(
         return cached
     clear = credentials.credentials if credentials else None
     # The signed-in web page's cookie serves for reading (its download links) and never for
-    # writing: a browser sends it with any request, whoever's page made it (CSRF).
-    if clear is None and request.method in COOKIE_METHODS:
-        clear = request.cookies.get(SESSION_COOKIE)
+    # writing: a browser sends it with any request, whoever's page made it (CSRF). The page's
+    # own forms carry a CSRF token and go to its own routes.
+    if clear is None and request.method in COOKIE_METHODS and SESSION_COOKIE in request.cookies:
+        found = sessions.current(request, session)
+        if found is None:
+            raise Unauthorized("the session has ended: sign in again")
+        return found[1]
     actor = service.authenticate(
         engine=request.app.state.engine,
         clear=clear,

@@ -20,12 +20,19 @@ TOKEN_PREFIX = "tpt_"
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is calling: the token's id and name, its role and the strands a lead may write."""
+    """Who is calling, an API token or a person: the one principal every rule looks at.
+
+    `via` is `token` (an API token, `token_id` its id) or `oidc` (a person signed in through the
+    identity provider, `person_id` theirs); `name` is what the trail and the history record.
+    """
 
     token_id: int
     name: str
     role: Role
     strands: frozenset[str]
+    email: str | None = None
+    via: str = "token"
+    person_id: int | None = None
 
     @property
     def is_admin(self) -> bool:

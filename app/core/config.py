@@ -51,6 +51,30 @@ class Settings(BaseSettings):
     token_touch_seconds: int = Field(
         default=60, description="How stale a token's last_used_at may get before it is written."
     )
+    session_hours: float = Field(
+        default=8.0, gt=0, description="How long a browser stays signed in to the web page."
+    )
+    oidc_issuer: str = Field(
+        default="",
+        description="The OpenID Connect provider's issuer URL; empty turns single sign-on off.",
+    )
+    oidc_audience: str = Field(
+        default="", description="The `aud` the provider's access tokens for this API carry."
+    )
+    oidc_client_id: str = Field(default="", description="The web page's client id.")
+    oidc_client_secret: str = Field(default="", description="The web page's client secret.")
+    oidc_roles_claim: str = Field(
+        default="roles", description="The claim whose values the access rules map (or groups)."
+    )
+    oidc_provider_name: str = Field(
+        default="single sign-on", description='What the sign-in button names: "Sign in with …".'
+    )
+    oidc_leeway_seconds: int = Field(
+        default=60, ge=0, le=600, description="Clock skew allowed on exp, nbf and iat."
+    )
+    oidc_refetch_seconds: float = Field(
+        default=60.0, ge=0, description="The least time between two fetches of the provider's keys."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Level of the JSON log lines."
     )

@@ -1,5 +1,6 @@
 """The web page: signed in with a token kept in a cookie, it shows a quarter's dashboard."""
 
+import re
 from http.cookies import SimpleCookie
 
 import httpx
@@ -34,6 +35,12 @@ def cookie(response: httpx.Response) -> SimpleCookie:
     return jar
 
 
+def csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
 def test_the_page_sends_anonymous_visitors_to_sign_in(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/sign-in")
@@ -50,7 +57,8 @@ def test_signing_in_sets_a_strict_http_only_cookie_that_the_page_and_reads_accep
     signed_in = sign_in(client, token)
     assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")
     morsel = cookie(signed_in)["tracker_session"]
-    assert morsel.value == token
+    # The cookie names a session kept on the server, not the token.
+    assert morsel.value != token and len(morsel.value) == 43
     assert (morsel["httponly"], morsel["samesite"].lower(), morsel["path"]) == (True, "strict", "/")
     assert morsel["secure"] == ""
 
@@ -74,7 +82,12 @@ def test_signing_in_sets_a_strict_http_only_cookie_that_the_page_and_reads_accep
     write = client.post("/api/v1/strategies", json={"name": "x"}, headers=HERE)
     assert write.status_code == 401
 
-    signed_out = client.post("/sign-out", headers=HERE, follow_redirects=False)
+    # Signing out is a form write like any other: it carries the page's CSRF token.
+    assert client.post("/sign-out", headers=HERE).status_code == 403
+    assert client.get("/", follow_redirects=False).status_code == 200
+    signed_out = client.post(
+        "/sign-out", data={"csrf_token": csrf(page.text)}, headers=HERE, follow_redirects=False
+    )
     assert (signed_out.status_code, signed_out.headers["location"]) == (303, "/sign-in")
     assert 'tracker_session=""' in signed_out.headers["set-cookie"]
     assert client.get("/", follow_redirects=False).status_code == 303

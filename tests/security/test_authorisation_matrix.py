@@ -19,7 +19,10 @@ from sqlmodel import SQLModel
 
 from app.auth.models import ApiToken
 from app.core.base import utcnow
+from app.core.db import write_session
 from app.core.routes import iter_routes, path_template
+from app.people import service as people
+from app.people.models import PersonAlias
 from app.webhooks.models import WebhookDelivery
 from tests import factories
 from tests.conftest import TokenMaker, bearer
@@ -113,6 +116,21 @@ def _locked_q1(w: World) -> None:
     factories.created(
         w.client.post("/api/v1/dashboard/locks", json={"quarter": "2020-21-Q1"}, headers=w.admin)
     )
+
+
+def _person(w: World, alias: str | None = None) -> int:
+    with write_session(w.engine) as session:
+        person = people.record_person(
+            session=session, subject="sub-1", name="Amy Shah", email="amy@force.example"
+        )
+        if alias:
+            session.add(PersonAlias(person_id=person.id, alias=alias, folded=people.fold(alias)))
+        session.commit()
+        return person.id  # type: ignore[return-value]
+
+
+def _rule(w: World) -> None:
+    w.client.put("/api/v1/access/Tracker.Viewer", json={"role": "viewer"}, headers=w.admin)
 
 
 def _req(method: str, url: str, json: Any = None, **headers: str) -> Request:
@@ -291,6 +309,26 @@ CASES: dict[tuple[str, str], tuple[str, Callable[[World], Request]]] = {
             "/api/v1/timetable/2020-21-Q4",
             {"return_deadline": "2021-04-20", "board_date": "2021-05-04"},
         ),
+    ),
+    ("PUT", "/api/v1/access/{claim_value}"): (
+        "admin",
+        lambda w: _req(
+            "PUT",
+            "/api/v1/access/Tracker.HateCrimeLead",
+            {"role": "lead", "strands": ["hate-crime"]},
+        ),
+    ),
+    ("DELETE", "/api/v1/access/{claim_value}"): (
+        "admin",
+        lambda w: (_rule(w), _req("DELETE", "/api/v1/access/Tracker.Viewer"))[-1],
+    ),
+    ("POST", "/api/v1/people/{person_id}/aliases"): (
+        "admin",
+        lambda w: _req("POST", f"/api/v1/people/{_person(w)}/aliases", {"alias": "DCI Shah"}),
+    ),
+    ("DELETE", "/api/v1/people/{person_id}/aliases/{alias}"): (
+        "admin",
+        lambda w: _req("DELETE", f"/api/v1/people/{_person(w, 'DCI Shah')}/aliases/DCI Shah"),
     ),
     ("DELETE", "/api/v1/dashboard/locks/{quarter}"): (
         "admin",

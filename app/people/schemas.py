@@ -1,0 +1,46 @@
+"""Who am I, people, their aliases and the access rules, as the API reads and writes them."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from app.auth.models import Role
+from app.core.schemas import InputModel, OutputModel, Slug, text
+
+Alias = text(200, 1)
+
+
+class MeRead(OutputModel):
+    name: str
+    email: str | None
+    role: Role
+    strands: list[str]
+    via: str = Field(description="`token` for an API token, `oidc` for a person signed in.")
+
+
+class PersonRead(OutputModel):
+    id: int
+    subject: str
+    name: str
+    email: str
+    aliases: list[str]
+    reminders_enabled: bool
+    created_at: datetime
+    last_seen_at: datetime
+
+
+class AliasCreate(InputModel):
+    alias: Alias
+
+
+class AccessRuleWrite(InputModel):
+    role: Role
+    strands: list[Slug] = Field(default_factory=list, max_length=100)
+
+
+class AccessRuleRead(OutputModel):
+    claim_value: str
+    role: Role
+    strands: list[str]
+    updated_at: datetime
+    updated_by: str
