@@ -379,7 +379,7 @@ def record_status(
     _touch(task, actor)
     session.add(task)
     session.flush()
-    spans.changed(session, [task.id])  # type: ignore[list-item]
+    spans.changed(session, [task.id], since=effective_date)  # type: ignore[list-item]
     emit(
         session=session,
         type=EventType.task_status_changed,

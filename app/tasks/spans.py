@@ -15,6 +15,7 @@ its overdue count, like its status counts, from `span_count` alone.
 
 import functools
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,6 +35,20 @@ CHUNK = 10_000
 
 _PENDING = "spans_pending"
 TASK_IDS = sa.bindparam("task_ids", expanding=True)
+SINCE = sa.bindparam("since", type_=sa.Date)
+
+
+def _cutoff() -> sa.ColumnElement[date]:
+    """For one task (`task_ids`) with an event added on `since`: the last date before it that has
+    events, from which on the task's spans can differ (the events before keep their successors);
+    the beginning of time if there is none."""
+    before = (
+        sa.select(sa.func.max(StatusEvent.effective_date))
+        .where(StatusEvent.task_id.in_(TASK_IDS), StatusEvent.effective_date < SINCE)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(before, sa.literal(date.min, sa.Date))
+
 
 Executor = OrmSession | sa.Connection
 
@@ -85,9 +100,9 @@ def counted(span: sa.FromClause, n: int) -> tuple[sa.Select, sa.Select]:
     )
 
 
-def spans_of(listed: bool = False) -> sa.Select:
+def spans_of(listed: bool = False, since: bool = False) -> sa.Select:
     """The spans of every task, or with `listed` of the tasks bound to `task_ids`, as rows in
-    `COLUMNS` order."""
+    `COLUMNS` order; with `since` too, of the one task's spans only those from `_cutoff()` on."""
     events = sa.select(
         StatusEvent.task_id,
         StatusEvent.status,
@@ -101,6 +116,8 @@ def spans_of(listed: bool = False) -> sa.Select:
     )
     if listed:
         events = events.where(StatusEvent.task_id.in_(TASK_IDS))
+    if since:
+        events = events.where(StatusEvent.effective_date >= _cutoff())
     event = events.subquery("event")
     starts_on = sa.case(
         (Task.added_on > event.c.effective_date, Task.added_on), else_=event.c.effective_date
@@ -124,9 +141,17 @@ def spans_of(listed: bool = False) -> sa.Select:
     return sa.select(*(span.c[name] for name in COLUMNS)).where(span.c.from_q < span.c.until_q)
 
 
-def changed(session: OrmSession, task_ids: Iterable[int]) -> None:
-    """Note tasks whose events, pillar or due date changed: their spans are rewritten on commit."""
-    session.info.setdefault(_PENDING, set()).update(task_ids)
+def changed(session: OrmSession, task_ids: Iterable[int], since: date | None = None) -> None:
+    """Note tasks whose events, pillar or due date changed: their spans are rewritten on commit.
+
+    `since`: all that changed is an event added on that date, so only the spans from the last
+    date with events before it need rewriting (a status change costs the same however long the
+    task's history).
+    """
+    pending: dict[int, date | None] = session.info.setdefault(_PENDING, {})
+    for task_id in task_ids:
+        earlier = pending.get(task_id, since)
+        pending[task_id] = None if earlier is None or since is None else min(earlier, since)
 
 
 def rebuild_pending(session: OrmSession) -> None:
@@ -134,21 +159,34 @@ def rebuild_pending(session: OrmSession) -> None:
     if not session.info.get(_PENDING):
         return
     session.flush()
-    pending = sorted(session.info.pop(_PENDING))
-    for start in range(0, len(pending), CHUNK):
-        rebuild(session, pending[start : start + CHUNK])
+    pending: dict[int, date | None] = session.info.pop(_PENDING)
+    if len(pending) == 1:
+        ((task_id, since),) = pending.items()
+        rebuild(session, [task_id], since=since)
+        return
+    task_ids = sorted(pending)
+    for start in range(0, len(task_ids), CHUNK):
+        rebuild(session, task_ids[start : start + CHUNK])
 
 
-def rebuild(executor: Executor, task_ids: Sequence[int]) -> None:
-    """Rewrite the spans of these tasks from their events, and move their counts to match.
+def rebuild(executor: Executor, task_ids: Sequence[int], since: date | None = None) -> None:
+    """Rewrite the spans of these tasks from their events, and move their counts to match; with
+    `since` (one task, to which an event dated then was added), only its spans from the last
+    date with events before then.
 
     The tasks are locked first (in id order), so that two transactions never rewrite one task's
     spans at once: the second waits, then reads what the first committed. The counts move next,
     by the net change of each count the database works out, applied in key order, so that two
     transactions never wait on each other's counts the other way round.
     """
-    params = {"task_ids": list(task_ids)}
-    lock, moves, delete, insert = _REBUILD
+    params: dict = {"task_ids": list(task_ids)}
+    if since is None:
+        lock, moves, delete, insert = _REBUILD
+    else:
+        if len(task_ids) != 1:
+            raise ValueError("a rewrite from a date is of one task")
+        params["since"] = since
+        lock, moves, delete, insert = _REBUILD_SINCE
     executor.execute(lock, params)
     changes = [row._asdict() for row in executor.execute(moves, params)]
     if changes:
@@ -158,15 +196,14 @@ def rebuild(executor: Executor, task_ids: Sequence[int]) -> None:
     executor.execute(insert, params)
 
 
-def _rebuild_statements() -> tuple[sa.Executable, ...]:
+def _rebuild_statements(since: bool) -> tuple[sa.Executable, ...]:
     """The statements of `rebuild`, built once: they run on every status change."""
     task, span = Task.__table__, StatusSpan.__table__  # type: ignore[attr-defined]
-    new = spans_of(listed=True).cte("new")
-    old = (
-        sa.select(*(span.c[name] for name in COLUMNS))
-        .where(span.c.task_id.in_(TASK_IDS))
-        .cte("old")
-    )
+    rewritten = span.c.task_id.in_(TASK_IDS)
+    if since:
+        rewritten = sa.and_(rewritten, span.c.from_q >= ordinal(_cutoff()))
+    new = spans_of(listed=True, since=since).cte("new")
+    old = sa.select(*(span.c[name] for name in COLUMNS)).where(rewritten).cte("old")
     moves = sa.union_all(*counted(new, 1), *counted(old, -1)).subquery("moves")
     keys = [moves.c[k] for k in KEYS]
     # Core tables, not the models: the session would take parameters to an ORM insert as rows.
@@ -176,12 +213,13 @@ def _rebuild_statements() -> tuple[sa.Executable, ...]:
         .group_by(*keys)
         .having(sa.func.sum(moves.c.n) != 0)
         .order_by(*keys),
-        sa.delete(span).where(span.c.task_id.in_(TASK_IDS)),
-        sa.insert(span).from_select(COLUMNS, spans_of(listed=True)),
+        sa.delete(span).where(rewritten),
+        sa.insert(span).from_select(COLUMNS, spans_of(listed=True, since=since)),
     )
 
 
-_REBUILD = _rebuild_statements()
+_REBUILD = _rebuild_statements(since=False)
+_REBUILD_SINCE = _rebuild_statements(since=True)
 
 
 @functools.cache
