@@ -83,3 +83,27 @@ def test_every_migration_steps_down_and_up_again(scratch_url: str) -> None:
     for _ in revisions:
         command.upgrade(config, "+1")
     assert _differences(scratch_url) == []
+
+
+def test_stored_text_is_cleaned_under_the_text_rule(scratch_url: str) -> None:
+    config = _config(scratch_url)
+    command.upgrade(config, "0010")
+    engine = sa.create_engine(scratch_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO strategy (name, starts_on, ends_on, version, created_at, "
+                    "updated_at) VALUES (:name, '2018-04-01', '2021-03-31', 1, :now, :now)"
+                ),
+                {
+                    "name": "Crime\x01 Prevention\ufffe\x85 Strategy\x0bline\r\ntwo",
+                    "now": "2020-01-01",
+                },
+            )
+        command.upgrade(config, "0021_clean_stored_text")
+        with engine.connect() as connection:
+            names = connection.execute(sa.text("SELECT name FROM strategy")).scalars().all()
+    finally:
+        engine.dispose()
+    assert names == ["Crime Prevention Strategy\nline\ntwo"]

@@ -1,15 +1,19 @@
 """CSV and Excel downloads, with spreadsheet formulas in user text neutralised.
 
+Every text written passes `scrub_text` first, so a row stored before the text rule (a control
+character Word or Excel cannot hold) is exported without it rather than breaking the file.
+
 A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula
 by Excel or LibreOffice when the file is opened (`=HYPERLINK(…)` in a task title, say), so such
 text is written with a leading apostrophe, which spreadsheets show as plain text.
 """
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
@@ -17,13 +21,31 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from app.core.schemas import scrub_text
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+T = TypeVar("T")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def safe_text(value: str) -> str:
-    """Text that a spreadsheet will show, never evaluate."""
+    """Text that a spreadsheet will show, never evaluate, and that any file format can hold."""
+    value = scrub_text(value)
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def scrubbed(value: T) -> T:
+    """`value` (text, or dataclasses, tuples and lists of them) with every string scrubbed."""
+    if isinstance(value, str):
+        return scrub_text(value)  # type: ignore[return-value]
+    if isinstance(value, tuple | list):
+        return type(value)(scrubbed(item) for item in value)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: scrubbed(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
+        }
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 def safe_cell(value: Any) -> Any:
@@ -77,7 +99,7 @@ def xlsx_bytes(
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, header, rows in sheets:
-        sheet = workbook.create_sheet(title=title[:31])
+        sheet = workbook.create_sheet(title=" ".join(scrub_text(title).split())[:31])
         for index, width in enumerate((widths or {}).get(title, ()), start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         header_cells = []

@@ -26,18 +26,62 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def _no_control_characters(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL bytes")
+# The text rule: what any stored string may hold, decided here for every field.
+# Line ends are made uniform: Windows' \r\n, old Macs' \r and the vertical tab (\v) that Word
+# puts in pasted text for a manual line break all become \n. What remains is refused if it is a
+# C0 or C1 control character other than tab and newline (or DEL), a lone surrogate, or a Unicode
+# non-character (U+FDD0..U+FDEF and the last two code points of every plane, U+FFFE, U+FFFF…):
+# none of them is text a person means, and Word, Excel and XML cannot hold most of them.
+_LINE_ENDS = re.compile(r"\r\n|\r|\v")
+_NON_CHARACTERS = "".join(
+    chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF) for plane in range(17)
+)
+_REFUSED = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NON_CHARACTERS}]")
+
+
+def normalise_text(value: str) -> str:
+    """Line ends made newlines, surrounding white space trimmed: what the length is checked on."""
+    return _LINE_ENDS.sub("\n", value).strip()
+
+
+def refused_character(value: str) -> str | None:
+    """The first character the text rule refuses, written U+XXXX, or None."""
+    found = _REFUSED.search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def _refuse_characters(value: str) -> str:
+    refused = refused_character(value)
+    if refused:
+        raise ValueError(
+            f"must not contain the control or non-character {refused}; "
+            "only printable text, tabs and new lines are kept"
+        )
     return value
 
 
+def check_text(value: str) -> str:
+    """`value` normalised, or a ValueError naming the first character the rule refuses."""
+    return _refuse_characters(normalise_text(value))
+
+
+def scrub_text(value: str) -> str:
+    """`value` with what the rule refuses removed: for exports of rows stored before the rule."""
+    return _REFUSED.sub("", _LINE_ENDS.sub("\n", value))
+
+
+def _normalised(value: object) -> object:
+    return normalise_text(value) if isinstance(value, str) else value
+
+
 def text(max_length: int, min_length: int = 0) -> type[str]:
-    """A text field of bounded length without NUL bytes."""
+    """A text field under the text rule, of bounded length once normalised and trimmed."""
     return Annotated[  # type: ignore[return-value]
         str,
         StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(_no_control_characters),
+        # Applied before the constraints above, whatever the order written here.
+        BeforeValidator(_normalised),
+        AfterValidator(_refuse_characters),
     ]
 
 

@@ -15,12 +15,11 @@ from typing import Any
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from sqlmodel import Session, select
 
 from app.core.exports import XLSX, csv_response, safe_text
-from app.core.schemas import slugify
+from app.core.schemas import scrub_text, slugify
 from app.imports.schemas import ExportFormat
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand
@@ -122,12 +121,12 @@ def csv_layout(plans: Sequence[PlanExport]) -> tuple[str, Iterator[Sequence[Any]
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return safe_text(value)
     return value
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
-    base = _SHEET_NAME_BAD.sub("-", name).strip("' ")[:31] or "Plan"
+    base = _SHEET_NAME_BAD.sub("-", " ".join(scrub_text(name).split())).strip("' ")[:31] or "Plan"
     title, n = base, 2
     while title.lower() in taken:
         suffix = f" ({n})"

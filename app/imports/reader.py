@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 
 from app.core.errors import Invalid
 from app.core.exports import FORMULA_STARTS
+from app.core.schemas import normalise_text
 from app.core.when import When, parse_when_cell
 from app.tasks.models import Pillar
 
@@ -218,7 +219,7 @@ def _text(value: Any) -> str:
         return f"{value:%d/%m/%Y}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = normalise_text(str(value))
     # Our exports write `'=…` so spreadsheets show text, not a formula; read it back as written.
     if text.startswith("'") and text[1:2] and text[1:2] in FORMULA_STARTS:
         text = text[1:]

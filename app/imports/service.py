@@ -7,7 +7,6 @@ run stops there and writes nothing. A real run then applies it through the task 
 import is recorded like any other edit) inside the caller's one transaction.
 """
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from app.auth.service import Actor, ensure_can_write
 from app.core.base import today, utcnow
 from app.core.config import Settings, get_settings
 from app.core.errors import Invalid, NotFound
+from app.core.schemas import refused_character, scrub_text
 from app.core.when import parse_when
 from app.imports.links import linked_numbers
 from app.imports.reader import PlanLeads, PlanRow, PlanSheet, matches, read_plan_file
@@ -48,7 +48,6 @@ COLUMN_OF_FIELD = {
     "pillar": "Strand",
 }
 SHOWN_TITLE = 100
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # New tasks are written this many at a time: few statements, and a progress bar that moves.
 CREATE_BATCH = 1_000
 
@@ -118,7 +117,7 @@ def import_file(
     `added_on` (today by default).
     """
     settings = settings or get_settings()
-    filename = _CONTROL.sub("", filename)[:200]
+    filename = " ".join(scrub_text(filename).split())[:200]
     strand = _strand(session, strand_slug)
     ensure_can_write(actor, strand.slug)
     added_on = added_on or today()
@@ -175,7 +174,7 @@ def _strand(session: Session, slug: str) -> Strand:
 
 def _plan_name(name: str) -> str:
     name = " ".join(name.split())
-    if not 1 <= len(name) <= 200 or "\x00" in name:
+    if not 1 <= len(name) <= 200 or refused_character(name):
         raise Invalid(
             "a plan name (the --plan given, or the title row or sheet name) must be 1 to 200 "
             "characters of text",

@@ -7,13 +7,15 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from app.core.exports import FORMULA_STARTS, csv_lines, safe_text, xlsx_bytes
+from app.core.schemas import refused_character, scrub_text
 
 
 @given(st.text())
 def test_safe_text_never_starts_like_a_formula_and_keeps_the_text(value: str) -> None:
     safe = safe_text(value)
     assert not safe.startswith(FORMULA_STARTS)
-    assert safe in (value, "'" + value)
+    assert safe in (scrub_text(value), "'" + scrub_text(value))
+    assert refused_character(safe) is None
 
 
 def test_csv_rows_neutralise_formulas() -> None:

@@ -4,7 +4,7 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.core.exports import XLSX
+from app.core.exports import XLSX, scrubbed
 from app.reports.render import excel, html, markdown, word
 from app.reports.schemas import BoardReport, ReportFormat
 
@@ -41,7 +41,8 @@ def content_disposition(report: BoardReport, fmt: ReportFormat) -> str:
 
 
 def render(report: BoardReport, fmt: ReportFormat) -> bytes:
-    rendered = FORMATS[fmt].render(report)
+    # Rows stored before the text rule may hold characters Word and Excel cannot: drop them.
+    rendered = FORMATS[fmt].render(scrubbed(report))
     # A document's objects (python-docx's parts, openpyxl's cells, matplotlib's figures) point at
     # each other, so only a full collection frees them; left to the collector's own pace, each
     # report's tens of megabytes would pile up in a long-running server.
