@@ -147,13 +147,14 @@ def test_the_board_report_keeps_every_accepted_character(
 ) -> None:
     # Every code point of the Basic Multilingual Plane the rule accepts, and the start of every
     # other plane, in a risk's mitigation: a column without a length limit that the report prints.
+    # The mitigation is Markdown, so ASCII punctuation (its syntax) is left to the renderer's tests.
     accepted = "".join(
         chr(c)
         for c in [
             *range(0x20, 0x10000),
             *(p * 0x10000 + i for p in range(1, 17) for i in range(256)),
         ]
-        if refused_character(chr(c)) is None
+        if refused_character(chr(c)) is None and not (c < 0x80 and not chr(c).isalnum())
     )
     with engine.begin() as connection:
         connection.execute(sa.text("UPDATE risk SET mitigation = :v"), {"v": accepted})
