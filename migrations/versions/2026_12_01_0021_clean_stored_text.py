@@ -5,7 +5,7 @@ non-characters are removed, so rows stored before the rule cannot break an expor
 Not undone by the downgrade: the characters removed meant nothing to a reader.
 
 Revision ID: 0021_clean_stored_text
-Revises: 0019_overdue_counts
+Revises: 0020_people
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021_clean_stored_text"
-down_revision: str | None = "0019_overdue_counts"
+down_revision: str | None = "0020_people"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
