@@ -104,9 +104,9 @@ def exports(client: TestClient, admin: dict[str, str]) -> list[tuple[str, Callab
 def _store(engine: Engine, text: str) -> None:
     with engine.begin() as connection:
         for table, columns in TEXT_COLUMNS.items():
+            assignments = ", ".join(f"{column} = :{column}" for column in columns)
             connection.execute(
-                sa.text(f"UPDATE {table} SET {', '.join(f'{c} = :v' for c in columns)}"),
-                {"v": text},
+                sa.text(f"UPDATE {table} SET {assignments}"), dict.fromkeys(columns, text)
             )
 
 
