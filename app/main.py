@@ -25,6 +25,8 @@ from app.core.openapi import install_openapi
 from app.core.outbox import BackgroundRunner, Channel, Runner
 from app.mail.metrics import MailCollector
 from app.mail.worker import MailWorker
+from app.people.oidc import Provider
+from app.people.principal import SeenPeople
 from app.reports.pages import router as pages_router
 from app.web.docs import install_docs
 from app.webhooks.metrics import WebhookBacklogCollector
@@ -77,6 +79,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings)
     app.state.write_engine = writer(app.state.engine)
+    app.state.oidc = (
+        Provider(
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience,
+            leeway=settings.oidc_leeway_seconds,
+            refetch_seconds=settings.oidc_refetch_seconds,
+        )
+        if settings.oidc_issuer
+        else None
+    )
+    app.state.people_seen = SeenPeople()
     registry = CollectorRegistry()
     registry.register(WebhookBacklogCollector(app.state.engine))
     registry.register(MailCollector(app.state.engine))
@@ -128,7 +141,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @app.get("/readyz", tags=["operations"])
     def readyz(request: Request) -> JSONResponse:
-        """Ready for traffic: the database answers and its schema is at the newest migration."""
+        """Ready for traffic: the database answers, its schema is at the newest migration, and
+        the identity provider's keys are at hand (when single sign-on is on)."""
         try:
             with request.app.state.engine.connect() as connection:
                 current = current_revisions(connection)
@@ -142,9 +156,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 f"not {', '.join(sorted(expected))}: run `tracker migrate`",
                 kind="unavailable",
             )
-        return JSONResponse(
-            {"status": "ready", "database": "ok", "migration": ", ".join(sorted(current))}
-        )
+        body = {"status": "ready", "database": "ok", "migration": ", ".join(sorted(current))}
+        provider = request.app.state.oidc
+        if provider is not None:
+            reason = provider.readiness()
+            # With keys kept, tokens still verify and API tokens work regardless: ready, and
+            # saying why new keys cannot be had. With none, nobody can sign in through it.
+            if reason is not None and not provider.has_keys:
+                return problem(503, reason, kind="unavailable")
+            body["identity_provider"] = reason or "ok"
+        return JSONResponse(body)
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def metrics() -> Response:

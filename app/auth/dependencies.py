@@ -10,7 +10,7 @@ from app.auth import service
 from app.auth.service import Actor
 from app.core.db import READ_METHODS, SessionDep
 from app.core.errors import Unauthorized
-from app.people import sessions
+from app.people import oidc, principal, sessions
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -38,6 +38,17 @@ def current_actor(
         if found is None:
             raise Unauthorized("the session has ended: sign in again")
         return found[1]
+    provider = request.app.state.oidc
+    if clear and provider is not None and oidc.looks_like_jwt(clear):
+        claims = provider.verify(clear)
+        actor = principal.actor_from_claims(
+            request=request,
+            session=session if request.method in READ_METHODS else None,
+            claims=claims,
+            seen=request.app.state.people_seen,
+        )
+        request.state.actor = actor
+        return actor
     actor = service.authenticate(
         engine=request.app.state.engine,
         clear=clear,

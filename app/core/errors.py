@@ -85,6 +85,11 @@ class PreconditionRequired(DomainError):
     kind = "precondition-required"
 
 
+class Unavailable(DomainError):
+    status = 503
+    kind = "unavailable"
+
+
 class TooManyRequests(DomainError):
     status = 429
     kind = "too-many-requests"
