@@ -36,8 +36,10 @@ test: lint
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest -q -m "not once"; fi
 
-# Builds 100,000 tasks and 1,000,000 events (smaller: make bench BENCH_ARGS="--tasks 10000 --events 100000").
+# Builds 100,000 tasks and 1,000,000 events (smaller: make bench BENCH_ARGS="--tasks 10000 --events 100000")
+# and drives the API with wrk (installed here if missing); not part of `make test`.
 bench: $(VENV)/.installed-dev
+	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:

@@ -1,10 +1,19 @@
-"""A strategy of N tasks with M dated status events, written in bulk (COPY on PostgreSQL)."""
+"""A strategy of N tasks with M dated status events, written in bulk (COPY on PostgreSQL).
+
+    DATABASE_URL=... python -m bench.data --tasks 100000 --events 1000000
+
+empties that database and builds the data alone, so that anyone can measure the same build.
+"""
 
 import random
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
 
 import sqlalchemy as sa
+import typer
 from sqlalchemy.engine import Engine
 
 from app.core.base import utcnow
@@ -213,3 +222,104 @@ def plan_workbook(rows: int) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def long_history(engine: Engine, *, plan_id: int, lengths: Sequence[int]) -> dict[int, int]:
+    """One task more per length, with that many status events (dated from 2018 onwards, a
+    day apart); the task id of each length."""
+    now = utcnow()
+    with engine.begin() as connection:
+        strand_id = connection.execute(
+            sa.select(DeliveryPlan.strand_id).where(DeliveryPlan.id == plan_id)
+        ).scalar_one()
+        ids = {}
+        for length in lengths:
+            task_no = connection.execute(
+                sa.select(sa.func.coalesce(sa.func.max(Task.task_no), 0) + 1).where(
+                    Task.plan_id == plan_id
+                )
+            ).scalar_one()
+            ids[length] = connection.execute(
+                sa.insert(Task)
+                .values(
+                    plan_id=plan_id,
+                    strand_id=strand_id,
+                    pillar=Pillar.prevent.value,
+                    task_no=task_no,
+                    title=f"A task with {length} events",
+                    how="",
+                    owner="",
+                    due_text="",
+                    added_on=STARTS_ON,
+                    status=Status.ongoing.value,
+                    version=1,
+                    created_at=now,
+                    created_by="bench",
+                    updated_at=now,
+                    updated_by="bench",
+                )
+                .returning(Task.id)
+            ).scalar_one()
+            statuses = [Status.ongoing, Status.at_risk]
+            connection.execute(
+                sa.insert(StatusEvent),
+                [
+                    {
+                        "task_id": ids[length],
+                        "status": statuses[n % 2].value,
+                        "effective_date": STARTS_ON + timedelta(days=n // 4),
+                        "note": "",
+                        "recorded_by": "bench",
+                        "recorded_at": now,
+                    }
+                    for n in range(length)
+                ],
+            )
+            spans.rebuild(connection, [ids[length]])
+    return ids
+
+
+def prepare(url: str) -> None:
+    """Empty the database (a PostgreSQL schema; a SQLite file is made new) and migrate it."""
+    from alembic import command
+
+    from app.cli import alembic_config
+
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    elif url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            stale.unlink(missing_ok=True)
+    config = alembic_config()
+    config.attributes["database_url"] = url
+    command.upgrade(config, "head")
+
+
+def main(
+    tasks: Annotated[int, typer.Option(min=10, help="Tasks to build.")] = 100_000,
+    events: Annotated[int, typer.Option(min=10, help="Status events, one per task at least.")] = (
+        1_000_000
+    ),
+) -> None:
+    """Empty the database DATABASE_URL names and build the benchmark's strategy into it."""
+    from app.core.config import get_settings
+    from app.core.db import make_engine, normalise_url
+
+    url = normalise_url(get_settings().database_url)
+    prepare(url)
+    engine = make_engine(url)
+    start = time.perf_counter()
+    ids = build(engine, tasks=tasks, events=events)
+    engine.dispose()
+    print(
+        f"built {tasks:,} tasks and {events:,} events in {time.perf_counter() - start:.1f} s: {ids}"
+    )
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,18 +1,25 @@
-"""The benchmark: build a large strategy, then time the API against its floors.
+"""The benchmark: build a large strategy, then measure the API against its floors.
 
     python -m bench.run [--tasks 100000] [--events 1000000] [--repeat 30]
 
 Runs on SQLite, and on PostgreSQL too when BENCH_DATABASE_URL names a scratch database (it is
-emptied). Prints a table of median and p95 timings and, last, the ratios the targets are set on.
+emptied). For each database it builds three sizes (a tenth, three tenths and all of --tasks and
+--events) and times a fresh dashboard and its floor at each: the scale table. At the largest it
+then measures everything else: single requests timed one by one (median and p95), throughput
+with `wrk` at 1, 8 and 32 connections (requests/s, p50 and p99) against a bare endpoint served
+by the same process, status POSTs on tasks with 10, 1,000 and 10,000 events, a 10,000-row
+import, the Word report, and the API's memory when idle and after the load. The machine's load
+average is printed with each database's run; last come the ratios the targets are set on.
 """
 
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,30 +29,35 @@ from typing import Annotated, Any
 import httpx
 import sqlalchemy as sa
 import typer
-from alembic import command
 from rich.console import Console
 from rich.table import Table
 
 from app.auth import service as auth
 from app.auth.models import Role
-from app.cli import alembic_config
 from app.core.db import make_engine, normalise_url, write_session
-from bench import data
+from app.core.quarters import Quarter
+from bench import data, floors
 
 ROOT = Path(__file__).resolve().parents[1]
+QUARTER = "2020-21-Q2"
+CONNECTIONS = (1, 8, 32)
+HISTORY = (10, 1_000, 10_000)
+SHORT, LONG = "POST /tasks/{id}/status, 10 events", "POST /tasks/{id}/status, 10,000 events"
 console = Console()
 
 
 @dataclass
 class Results:
     database: str
-    rows: list[tuple[str, float, float, str]] = field(default_factory=list)
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
     values: dict[str, float] = field(default_factory=dict)
+    scale: list[tuple[int, int, float, float]] = field(default_factory=list)
+    load: list[str] = field(default_factory=list)
 
-    def add(self, name: str, timings: list[float], note: str = "") -> float:
+    def timed(self, name: str, timings: list[float], note: str = "") -> float:
         median = statistics.median(timings)
         p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else median
-        self.rows.append((name, median * 1000, p95 * 1000, note))
+        self.rows.append((name, f"{median * 1000:.2f}", f"{p95 * 1000:.2f}", note))
         self.values[name] = median
         return median
 
@@ -61,27 +73,102 @@ def timed(call: Callable[[], object], repeat: int, warmup: int = 3) -> list[floa
     return timings
 
 
-def throughput(
-    base: str, headers: dict, paths: Callable[[int], str], seconds: float = 3.0, threads: int = 4
-) -> float:
-    """Requests a second that `threads` keep-alive clients get through together."""
-    done = [0] * threads
-    stop = time.monotonic() + seconds
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
-    def work(n: int) -> None:
-        with httpx.Client(base_url=base, headers=headers) as client:
-            i = n
-            while time.monotonic() < stop:
-                assert client.get(paths(i)).status_code == 200
-                done[n] += 1
-                i += threads
 
-    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return sum(done) / seconds
+# wrk
+
+
+@dataclass
+class Rate:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+LUA = """
+local counter = 0
+local n = 0
+function setup(thread) thread:set("offset", n); n = n + 1 end
+function init(args) counter = (offset or 0) * 1000003 end
+request = function()
+  counter = counter + 1
+  local path = PATH
+  if TASKS > 0 then
+    path = string.gsub(path, "{id}", tostring((counter * 7919) %% TASKS + 1))
+  end
+  return wrk.format(METHOD, path, HEADERS, BODY)
+end
+"""
+
+
+def wrk(
+    base: str,
+    path: str,
+    *,
+    connections: int,
+    headers: dict[str, str],
+    seconds: int,
+    method: str = "GET",
+    body: str | None = None,
+    tasks: int = 0,
+    expect: int = 200,
+) -> Rate:
+    """Requests a second and latency percentiles that `wrk` measures; {id} in the path becomes a
+    task id spread over 1..tasks. Non-2xx/3xx answers are counted as errors."""
+    lua = LUA.replace("%%", "%")
+    for name, value in (
+        ("PATH", _lua(path)),
+        ("TASKS", str(tasks)),
+        ("METHOD", _lua(method)),
+        ("BODY", "nil" if body is None else _lua(body)),
+        ("HEADERS", "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()) + "}"),
+    ):
+        lua = lua.replace(name, value)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-t{min(connections, 2)}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                script.name,
+                base,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50, p99 = (_latency(out, percent) for percent in ("50", "99"))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
+    failed = (int(errors.group(1)) if errors else 0) + (int(timeouts.group(1)) if timeouts else 0)
+    return Rate(rps, p50, p99, failed)
+
+
+def _lua(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _latency(out: str, percent: str) -> float:
+    found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+    if not found:
+        return float("nan")
+    return float(found.group(1)) * _UNITS[found.group(2)]
+
+
+# The server
 
 
 def _free_port() -> int:
@@ -90,119 +177,148 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory (VmHWM), in MB."""
+def memory_mb(pid: int, field_name: str = "VmRSS") -> float:
+    """The process's resident memory now (VmRSS) or at its peak (VmHWM), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field_name}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
-def prepare(url: str) -> None:
-    if url.startswith("postgresql"):
-        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
-    config = alembic_config()
-    config.attributes["database_url"] = url
-    command.upgrade(config, "head")
+class Server:
+    """The API (one uvicorn worker, as `make run` serves it) with the bare endpoint added."""
+
+    def __init__(self, url: str) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "TRACKER_WRITE_RATE_PER_MINUTE": "0",
+            "TRACKER_LOG_LEVEL": "WARNING",
+            "TRACKER_WEBHOOK_WORKER": "false",
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bench.server:create_bench_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the API did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
-def run_suite(url: str, *, tasks: int, events: int, repeat: int) -> Results:
-    results = Results(database=url.split(":", 1)[0].split("+")[0])
-    console.print(f"[bold]{results.database}[/bold]: building {tasks:,} tasks, {events:,} events")
-    prepare(url)
-    engine = make_engine(url)
-    start = time.perf_counter()
-    ids = data.build(engine, tasks=tasks, events=events)
-    console.print(f"  built in {time.perf_counter() - start:.1f} s")
+def _token(engine: sa.Engine) -> dict[str, str]:
     with write_session(engine) as session:
         _, token = auth.create_token(session=session, name="bench", role=Role.admin)
         session.commit()
-    ids["url"] = url
-    _engines[url] = engine
+    return {"Authorization": f"Bearer {token}"}
 
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TRACKER_WRITE_RATE_PER_MINUTE": "0",
-        "TRACKER_LOG_LEVEL": "WARNING",
-        "TRACKER_WEBHOOK_WORKER": "false",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "bench.server:create_bench_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    headers = {"Authorization": f"Bearer {token}"}
-    try:
-        _wait(base)
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-            measure(
-                client, results, base=base, headers=headers, tasks=tasks, ids=ids, repeat=repeat
-            )
-        results.values["peak_rss_mb"] = peak_rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        engine.dispose()
+
+def _ok(response: httpx.Response, status: int = 200) -> httpx.Response:
+    assert response.status_code == status, response.text[:500]
+    return response
+
+
+# The runs
+
+
+def run_database(url: str, *, tasks: int, events: int, repeat: int, seconds: int) -> Results:
+    results = Results(database=url.split(":", 1)[0].split("+")[0])
+    results.load.append(load_average())
+    sizes = sorted({max(10, tasks * share // 10) for share in (1, 3, 10)})
+    for size in sizes:
+        size_events = max(size, events * size // tasks)
+        console.print(f"[bold]{results.database}[/bold]: {size:,} tasks, {size_events:,} events")
+        data.prepare(url)
+        engine = make_engine(url)
+        start = time.perf_counter()
+        ids = data.build(engine, tasks=size, events=size_events)
+        results.values[f"build {size}"] = time.perf_counter() - start
+        if size == sizes[-1]:
+            ids["long"] = data.long_history(engine, plan_id=ids["plan_id"], lengths=HISTORY)
+        headers = _token(engine)
+        server = Server(url)
+        try:
+            with httpx.Client(base_url=server.base, headers=headers, timeout=120) as client:
+                dashboard, floor = measure_dashboard(client, engine, ids, repeat)
+                results.scale.append((size, size_events, dashboard, floor))
+                if size == sizes[-1]:
+                    measure_rest(client, server, engine, results, ids, size, repeat, seconds)
+        finally:
+            server.stop()
+            engine.dispose()
+    results.load.append(load_average())
     return results
 
 
-def _wait(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the API did not start")
-
-
-def measure(
-    client: httpx.Client,
-    results: Results,
-    *,
-    base: str,
-    headers: dict,
-    tasks: int,
-    ids: dict[str, Any],
-    repeat: int,
-) -> None:
-    counter = iter(range(1, 10**9))
-
-    def ok(response: httpx.Response, status: int = 200) -> httpx.Response:
-        assert response.status_code == status, response.text[:500]
-        return response
-
-    quarter = "2020-21-Q2"
-    results.add(
-        "GET /dashboard",
-        timed(lambda: ok(client.get("/api/v1/dashboard", params={"quarter": quarter})), repeat),
+def measure_dashboard(
+    client: httpx.Client, engine: sa.Engine, ids: dict[str, Any], repeat: int
+) -> tuple[float, float]:
+    """A fresh dashboard's median time and its floor's, having checked they agree."""
+    params = {"quarter": QUARTER, "include": "overdue"}
+    body = _ok(client.get("/api/v1/dashboard", params=params)).json()
+    quarter = Quarter.parse(QUARTER)
+    with engine.connect() as connection:
+        floors.check(connection, ids["strategy_id"], quarter, body)
+    api = statistics.median(
+        timed(lambda: _ok(client.get("/api/v1/dashboard", params=params)), repeat)
     )
-    results.add("dashboard SQL alone (floor)", timed(lambda: raw_dashboard(ids, quarter), repeat))
-    results.add(
+
+    def floor() -> None:
+        with engine.connect() as connection:
+            floors.dashboard_counts(connection, ids["strategy_id"], quarter)
+
+    return api, statistics.median(timed(floor, repeat))
+
+
+def measure_rest(
+    client: httpx.Client,
+    server: Server,
+    engine: sa.Engine,
+    results: Results,
+    ids: dict[str, Any],
+    tasks: int,
+    repeat: int,
+    seconds: int,
+) -> None:
+    results.values["idle_rss_mb"] = memory_mb(server.process.pid)
+    _, _, dashboard, floor = results.scale[-1]
+    results.rows.append(("GET /dashboard (fresh)", f"{dashboard * 1000:.2f}", "", QUARTER))
+    results.rows.append(("floor: its counts by hand-written SQL", f"{floor * 1000:.2f}", "", ""))
+    results.values["dashboard"], results.values["floor"] = dashboard, floor
+    results.timed(
+        "GET /dashboard (current quarter)",
+        timed(lambda: _ok(client.get("/api/v1/dashboard")), repeat),
+    )
+    results.timed(
         "GET /dashboard/trend (8 quarters)",
         timed(
-            lambda: ok(
+            lambda: _ok(
                 client.get(
                     "/api/v1/dashboard/trend", params={"from": "2019-20-Q3", "to": "2021-22-Q2"}
                 )
@@ -210,15 +326,16 @@ def measure(
             repeat,
         ),
     )
-    results.add(
+    counter = iter(range(1, 10**9))
+    results.timed(
         "GET /tasks/{id}",
-        timed(lambda: ok(client.get(f"/api/v1/tasks/{next(counter) * 7919 % tasks + 1}")), repeat),
+        timed(lambda: _ok(client.get(f"/api/v1/tasks/{next(counter) * 7919 % tasks + 1}")), repeat),
     )
-    results.add("GET /bare", timed(lambda: ok(client.get("/bare")), repeat))
-    results.add(
+    results.timed("GET /bare", timed(lambda: _ok(client.get("/bare")), repeat))
+    results.timed(
         "GET /tasks (filtered page of 50)",
         timed(
-            lambda: ok(
+            lambda: _ok(
                 client.get(
                     "/api/v1/tasks", params={"strand": "strand-3", "status": "ongoing", "limit": 50}
                 )
@@ -226,24 +343,77 @@ def measure(
             repeat,
         ),
     )
-    results.add(
-        "POST /tasks/{id}/status",
-        timed(
-            lambda: ok(
+
+    # Throughput, with wrk.
+    headers = dict(client.headers)
+    auth_only = {"Authorization": headers["authorization"]}
+    etag = _ok(client.get("/api/v1/dashboard", params={"quarter": QUARTER})).headers["etag"]
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("GET /bare", {"path": "/bare"}),
+        ("GET /tasks/{id}", {"path": "/api/v1/tasks/{id}", "tasks": tasks}),
+        (
+            "GET /dashboard 304",
+            {
+                "path": f"/api/v1/dashboard?quarter={QUARTER}",
+                "headers": {**auth_only, "If-None-Match": etag},
+            },
+        ),
+        ("GET /dashboard fresh", {"path": f"/api/v1/dashboard?quarter={QUARTER}"}),
+        (
+            "POST /tasks/{id}/status",
+            {
+                "path": "/api/v1/tasks/{id}/status",
+                "tasks": tasks,
+                "method": "POST",
+                "body": '{"status": "complete", "note": "bench"}',
+                "headers": {**auth_only, "Content-Type": "application/json"},
+            },
+        ),
+    ]
+    for name, case in cases:
+        for connections in CONNECTIONS:
+            rate = wrk(
+                server.base,
+                case["path"],
+                connections=connections,
+                headers=case.get("headers", auth_only),
+                seconds=seconds,
+                method=case.get("method", "GET"),
+                body=case.get("body"),
+                tasks=case.get("tasks", 0),
+            )
+            results.values[f"{name} rps c{connections}"] = rate.rps
+            results.rows.append(
+                (
+                    f"wrk {name}, {connections} connections",
+                    f"{rate.p50_ms:.2f}",
+                    f"{rate.p99_ms:.2f} (p99)",
+                    f"{rate.rps:.0f}/s" + (f", {rate.errors} errors" if rate.errors else ""),
+                )
+            )
+
+    # Status POSTs by the length of the task's history, taken in turns so that drift in the
+    # machine's load falls on every length alike.
+    posts: dict[int, list[float]] = {length: [] for length in ids["long"]}
+    for turn in range(repeat + 3):
+        for length, task_id in ids["long"].items():
+            start = time.perf_counter()
+            _ok(
                 client.post(
-                    f"/api/v1/tasks/{next(counter) * 104729 % tasks + 1}/status",
-                    json={"status": "complete", "note": "bench"},
+                    f"/api/v1/tasks/{task_id}/status", json={"status": "at_risk", "note": "bench"}
                 ),
                 201,
-            ),
-            repeat,
-        ),
-    )
+            )
+            if turn >= 3:
+                posts[length].append(time.perf_counter() - start)
+    for length, timings in posts.items():
+        results.timed(f"POST /tasks/{{id}}/status, {length:,} events", timings)
+
     workbook = data.plan_workbook(10_000)
-    results.add(
+    results.timed(
         "POST /imports (10,000 rows)",
         timed(
-            lambda: ok(
+            lambda: _ok(
                 client.post(
                     "/api/v1/imports",
                     files={"file": ("plan.xlsx", workbook)},
@@ -258,66 +428,93 @@ def measure(
             warmup=0,
         ),
     )
-    results.add(
+    results.timed(
         "GET /reports/board (docx)",
         timed(
-            lambda: ok(
-                client.get("/api/v1/reports/board", params={"quarter": quarter, "format": "docx"})
+            lambda: _ok(
+                client.get("/api/v1/reports/board", params={"quarter": QUARTER, "format": "docx"})
             ),
             5,
             warmup=1,
         ),
     )
-    task_rate = throughput(base, headers, lambda i: f"/api/v1/tasks/{i * 7919 % tasks + 1}")
-    bare_rate = throughput(base, headers, lambda i: "/bare")
-    results.values["task_get_rps"], results.values["bare_rps"] = task_rate, bare_rate
-    results.rows.append(("throughput GET /tasks/{id}", 1000 / task_rate, 0, f"{task_rate:.0f}/s"))
-    results.rows.append(("throughput GET /bare", 1000 / bare_rate, 0, f"{bare_rate:.0f}/s"))
-
-
-_engines: dict[str, sa.Engine] = {}
-
-
-def raw_dashboard(ids: dict[str, Any], quarter: str) -> None:
-    """The dashboard's own aggregate statement, run straight on the database."""
-    from app.core.quarters import Quarter
-    from app.dashboard.service import _count_statement
-
-    engine = _engines[ids["url"]]
-    with engine.connect() as connection:
-        connection.execute(_count_statement(ids["strategy_id"], [Quarter.parse(quarter)])).all()
+    for _ in range(1000):
+        _ok(client.get("/api/v1/dashboard", params={"quarter": QUARTER}))
+    for _ in range(14):
+        _ok(client.get("/api/v1/reports/board", params={"quarter": QUARTER, "format": "docx"}))
+    results.values["rss_after_mb"] = memory_mb(server.process.pid)
+    results.values["peak_rss_mb"] = memory_mb(server.process.pid, "VmHWM")
 
 
 def report(all_results: list[Results]) -> None:
-    table = Table("database", "measure", "median ms", "p95 ms", "note")
     for results in all_results:
-        for name, median, p95, note in results.rows:
-            table.add_row(results.database, name, f"{median:.2f}", f"{p95:.2f}", note)
-        table.add_row(
-            results.database, "peak API memory", "", "", f"{results.values['peak_rss_mb']:.0f} MB"
+        console.print(
+            f"[bold]{results.database}[/bold]: load average {results.load[0]} at the start, "
+            f"{results.load[-1]} at the end"
         )
-    console.print(table)
-    ratios = []
+        scale = Table("tasks", "events", "fresh dashboard ms", "floor ms", "÷ floor")
+        for size, size_events, api, floor in results.scale:
+            scale.add_row(
+                f"{size:,}",
+                f"{size_events:,}",
+                f"{api * 1000:.2f}",
+                f"{floor * 1000:.2f}",
+                f"{api / floor:.2f}",
+            )
+        console.print(scale)
+        table = Table("measure", "median / p50 ms", "p95 ms", "note")
+        for row in results.rows:
+            table.add_row(*row)
+        v = results.values
+        table.add_row(
+            "API memory",
+            f"{v['idle_rss_mb']:.0f} MB idle",
+            "",
+            f"{v['rss_after_mb']:.0f} MB after 1,000 dashboards and 20 reports "
+            f"(peak {v['peak_rss_mb']:.0f})",
+        )
+        console.print(table)
+    lines = []
     for results in all_results:
         v = results.values
-        dashboard = v["GET /dashboard"] / v["dashboard SQL alone (floor)"]
-        task_get = v["task_get_rps"] / v["bare_rps"]
-        ratios.append(
-            f"{results.database}: dashboard/raw_sql={dashboard:.2f} task_get/bare={task_get:.2f}"
+        first, last = results.scale[0][2], results.scale[-1][2]
+
+        def ratio(name: str, v: dict = v) -> float:
+            return v[f"{name} rps c8"] / v["GET /bare rps c8"]
+
+        lines.append(
+            f"{results.database}: dashboard/floor={v['dashboard'] / v['floor']:.2f} "
+            f"overhead={1000 * (v['dashboard'] - v['floor']):.1f}ms "
+            f"scale={last / first:.2f} "
+            f"trend/dashboard={v['GET /dashboard/trend (8 quarters)'] / v['dashboard']:.2f} "
+            f"c8÷bare: task={ratio('GET /tasks/{id}'):.2f} "
+            f"304={ratio('GET /dashboard 304'):.2f} fresh={ratio('GET /dashboard fresh'):.3f} "
+            f"post={ratio('POST /tasks/{id}/status'):.3f} "
+            f"post10k/post10={v[LONG] / v[SHORT]:.2f}"
+            f" import={v['POST /imports (10,000 rows)']:.2f}s "
+            f"docx={v['GET /reports/board (docx)']:.2f}s idle={v['idle_rss_mb']:.0f}MB"
         )
-    print("; ".join(ratios))
+    print("\n".join(lines))
 
 
 def main(
-    tasks: Annotated[int, typer.Option(min=10)] = 100_000,
-    events: Annotated[int, typer.Option(min=10)] = 1_000_000,
+    tasks: Annotated[int, typer.Option(min=100)] = 100_000,
+    events: Annotated[int, typer.Option(min=100)] = 1_000_000,
     repeat: Annotated[int, typer.Option(min=5)] = 30,
+    seconds: Annotated[int, typer.Option(min=1, help="Each wrk run's length.")] = 5,
 ) -> None:
-    """Build the data, measure, and print the table and the ratios."""
+    """Build the data, measure, and print the tables and the ratios."""
+    if shutil.which("wrk") is None:
+        raise typer.BadParameter("wrk is not installed: apt-get install wrk")
     urls = [f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"]
     if os.environ.get("BENCH_DATABASE_URL"):
         urls.append(normalise_url(os.environ["BENCH_DATABASE_URL"]))
-    report([run_suite(url, tasks=tasks, events=events, repeat=repeat) for url in urls])
+    report(
+        [
+            run_database(url, tasks=tasks, events=events, repeat=repeat, seconds=seconds)
+            for url in urls
+        ]
+    )
 
 
 if __name__ == "__main__":

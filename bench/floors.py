@@ -1,0 +1,74 @@
+"""The floors the API is measured against: the fastest SQL, written by hand, that gives the same
+counts as the API, and a check that it does.
+
+A quarter's dashboard counts, for a quarter that has ended, are one read of the counts kept by
+plan, pillar, status and quarter range (`span_count`): the rows whose range takes in the quarter,
+summed by plan and pillar. Nothing smaller holds the answer.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.core.quarters import Quarter
+
+DASHBOARD = sa.text(
+    """
+    SELECT c.plan_id, c.pillar,
+           SUM(CASE WHEN NOT c.overdue AND c.status = 'complete' THEN c.n ELSE 0 END),
+           SUM(CASE WHEN NOT c.overdue AND c.status = 'ongoing' THEN c.n ELSE 0 END),
+           SUM(CASE WHEN NOT c.overdue AND c.status = 'at_risk' THEN c.n ELSE 0 END),
+           SUM(CASE WHEN c.overdue THEN c.n ELSE 0 END)
+    FROM span_count AS c
+    WHERE c.plan_id IN (
+            SELECT p.id FROM delivery_plan AS p JOIN strand AS s ON s.id = p.strand_id
+            WHERE s.strategy_id = :strategy_id)
+      AND c.from_q <= :q AND c.until_q > :q
+    GROUP BY c.plan_id, c.pillar
+    """
+)
+"""Per plan and pillar of a strategy: complete, ongoing, at risk and overdue at an ended
+quarter's end (`q`, the quarter's ordinal)."""
+
+FIELDS = ("complete", "ongoing", "at_risk", "overdue")
+
+
+def dashboard_counts(
+    connection: sa.Connection, strategy_id: int, quarter: Quarter
+) -> dict[int, dict[str, int]]:
+    """Per plan id, the four counts the floor statement gives (plans with no task left out)."""
+    if quarter.last_day >= _today():
+        raise ValueError(f"{quarter} has not ended: the floor is for an ended quarter")
+    plans: dict[int, dict[str, int]] = {}
+    rows = connection.execute(DASHBOARD, {"strategy_id": strategy_id, "q": quarter.ordinal})
+    for plan_id, _pillar, *counts in rows:
+        summed = plans.setdefault(plan_id, dict.fromkeys(FIELDS, 0))
+        for name, value in zip(FIELDS, counts, strict=True):
+            summed[name] += int(value)
+    return plans
+
+
+def api_counts(body: dict[str, Any]) -> dict[int, dict[str, int]]:
+    """The same counts out of a `GET /dashboard?include=overdue` body (plans counting nothing
+    left out, as the floor has no row for them)."""
+    plans = {}
+    for strand in body["strands"]:
+        for plan in strand["plans"]:
+            counts = {name: plan[name] for name in FIELDS}
+            if any(counts.values()):
+                plans[plan["id"]] = counts
+    return plans
+
+
+def check(connection: sa.Connection, strategy_id: int, quarter: Quarter, body: dict) -> None:
+    """Refuse to measure against a floor that does not give the API's answer."""
+    floor, api = dashboard_counts(connection, strategy_id, quarter), api_counts(body)
+    floor = {plan: counts for plan, counts in floor.items() if any(counts.values())}
+    if floor != api:
+        raise AssertionError(f"the floor SQL counts {floor}, the API {api}")
+
+
+def _today() -> Any:
+    from app.core.base import today
+
+    return today()
