@@ -11,6 +11,11 @@ from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonS
 _QUARTER = re.compile(r"^\s*(\d{4})\s*[-/]\s*(\d{2})\s*[- ]?\s*Q([1-4])\s*$", re.IGNORECASE)
 
 
+SERVED_YEARS = range(2000, 2100)
+"""The financial years the tracker reports on (2000-01 to 2099-00): a quarter a client names
+outside them is refused, so no report or trend runs off the calendar."""
+
+
 class QuarterError(ValueError):
     pass
 
@@ -39,6 +44,9 @@ class Quarter:
             raise QuarterError(
                 f"{text!r} is not a quarter: {year} is followed by {(year + 1) % 100:02d}"
             )
+        if year not in SERVED_YEARS:
+            first, last = cls(SERVED_YEARS[0], 1), cls(SERVED_YEARS[-1], 4)
+            raise QuarterError(f"{text!r} is not a quarter the tracker serves: {first} to {last}")
         return cls(year, number)
 
     @classmethod

@@ -1,12 +1,16 @@
+import json
+import re
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.quarters import Quarter, QuarterError, ordinal_of, quarter_range
 
-quarters = st.builds(Quarter, st.integers(2000, 2100), st.integers(1, 4))
+quarters = st.builds(Quarter, st.integers(2000, 2099), st.integers(1, 4))
 
 
 @pytest.mark.parametrize(
@@ -82,3 +86,61 @@ def test_ordinals_count_quarters_in_order(first: date, second: date) -> None:
     assert ordinal_of(first) == one.ordinal
     assert (one.ordinal < other.ordinal) == (one < other)
     assert one.next().ordinal == one.ordinal + 1
+
+
+@pytest.mark.parametrize("text", ["1999-00-Q4", "2100-01-Q1", "1900-01-Q1", "9998-99-Q4"])
+def test_a_quarter_outside_the_served_years_is_refused(text: str) -> None:
+    with pytest.raises(
+        QuarterError, match="not a quarter the tracker serves: 2000-01-Q1 to 2099-00-Q4"
+    ):
+        Quarter.parse(text)
+
+
+def _quarter_parameters(app: Any) -> list[tuple[str, str, str, str]]:
+    """(method, path, parameter, where) for every parameter of the schema that is a quarter."""
+    found = []
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                # A quarter's pattern, or a quarter as its example or description.
+                if re.search(r"Q\[1-4\]|\d{4}-\d{2}-Q\d", json.dumps(parameter)):
+                    found.append((method, path, parameter["name"], parameter["in"]))
+    return found
+
+
+@pytest.mark.parametrize("text", ["1900-01-Q1", "9998-99-Q4"])
+def test_every_quarter_parameter_refuses_unserved_years(
+    client: TestClient, admin: dict[str, str], text: str
+) -> None:
+    parameters = _quarter_parameters(client.app)
+    assert ("get", "/api/v1/dashboard/trend", "from", "query") in parameters
+    answers = {}
+    for method, path, name, where in parameters:
+        url = re.sub(r"\{[^}]+\}", "hate-crime", path.replace(f"{{{name}}}", text))
+        params = {name: text} if where == "query" else {}
+        response = client.request(method, url, params=params, headers=admin, json={})
+        problems = response.json().get("errors", [{"field": name}]) if response.content else []
+        answers[(method, path, name)] = (
+            response.status_code,
+            "serves" in response.text and any(p.get("field") == name for p in problems),
+        )
+    assert answers == {key: (422, True) for key in answers}
+
+
+def test_a_trend_beyond_the_calendar_is_a_422(client: TestClient, admin: dict[str, str]) -> None:
+    response = client.get(
+        "/api/v1/dashboard/trend", params={"from": "1900-01-Q1", "to": "9998-99-Q4"}, headers=admin
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "from",
+            "message": "'1900-01-Q1' is not a quarter the tracker serves: 2000-01-Q1 to 2099-00-Q4",
+        }
+    ]
+
+
+def test_a_lock_of_an_unserved_quarter_is_a_422(client: TestClient, admin: dict[str, str]) -> None:
+    response = client.post("/api/v1/dashboard/locks", json={"quarter": "9998-99-Q4"}, headers=admin)
+    assert response.status_code == 422
+    assert [p["field"] for p in response.json()["errors"]] == ["quarter"]
