@@ -29,6 +29,7 @@ from app.core.quarters import Quarter, QuarterError
 from app.imports import service as imports
 from app.imports.schemas import ImportReport, Outcome
 from app.main import outbox_runner
+from app.people import service as people
 from app.periods.service import current_quarter
 from app.reports import render
 from app.reports import service as reports
@@ -41,6 +42,10 @@ from app.tasks.models import StatusSpan
 app = typer.Typer(help="4P delivery-plan tracker.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+access_app = typer.Typer(
+    help="Access rules: what a value of the provider's roles claim grants.", no_args_is_help=True
+)
+app.add_typer(access_app, name="access")
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 console = Console(stderr=True)
@@ -292,6 +297,59 @@ def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")])
             _fail(error)
         session.commit()
     console.print(f"token {name!r} revoked")
+
+
+@access_app.command("set")
+def access_set(
+    claim_value: Annotated[str, typer.Argument(help="A value of the roles (or groups) claim.")],
+    role: Annotated[Role, typer.Option("--role")],
+    strand: Annotated[
+        list[str] | None, typer.Option("--strand", help="A strand slug a lead may write.")
+    ] = None,
+) -> None:
+    """Grant a role (and a lead's strands) to whoever's claim holds the value."""
+    with write_session(_engine(), CLI) as session:
+        try:
+            rule, created = people.set_rule(
+                session=session, actor=CLI, claim_value=claim_value, role=role, strands=strand or []
+            )
+        except DomainError as error:
+            _fail(error)
+        session.commit()
+    strands = f" for {', '.join(rule.strands)}" if rule.strands else ""
+    console.print(
+        f"access rule {rule.claim_value!r} {'created' if created else 'set'}: "
+        f"{rule.role.value}{strands}"
+    )
+
+
+@access_app.command("list")
+def access_list() -> None:
+    """List the access rules."""
+    with read_session(_engine()) as session:
+        rules = people.list_rules(session=session)
+    table = Table("claim value", "role", "strands", "updated", "by")
+    for rule in rules:
+        table.add_row(
+            rule.claim_value,
+            rule.role.value,
+            ", ".join(rule.strands),
+            f"{rule.updated_at:%Y-%m-%d %H:%M}",
+            rule.updated_by,
+        )
+    Console(width=200).print(table)
+
+
+@access_app.command("remove")
+def access_remove(claim_value: Annotated[str, typer.Argument()]) -> None:
+    """Remove a rule: whoever held access only through it loses it on their next call."""
+    with write_session(_engine(), CLI) as session:
+        try:
+            people.remove_rule(session=session, actor=CLI, claim_value=claim_value)
+        except DomainError as error:
+            _fail(error)
+        session.commit()
+    console.print(f"access rule {claim_value!r} removed")
 
 
 @report_app.command("board")

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response, status
 
 from app.auth.dependencies import ActorDep, admin_actor
+from app.auth.service import ensure_admin
 from app.core.db import SessionDep
 from app.core.pagination import Page, PageDep
 from app.core.schemas import Id
-from app.people import service
+from app.people import links, service
 from app.people.models import Person
 from app.people.schemas import (
     AccessRuleRead,
@@ -16,6 +17,7 @@ from app.people.schemas import (
     AliasCreate,
     MeRead,
     PersonRead,
+    ResponsibilitiesRead,
 )
 
 router = APIRouter(tags=["people"])
@@ -49,6 +51,18 @@ def list_people(session: SessionDep, actor: ActorDep, page: PageDep) -> Page[Per
         limit=page.limit,
         offset=page.offset,
     )
+
+
+@router.get("/people/{person_id}/responsibilities")
+def person_responsibilities(
+    person_id: Id, session: SessionDep, actor: ActorDep
+) -> ResponsibilitiesRead:
+    """The tasks whose owner and the strands whose lead name this person (admins, or the person)."""
+    if actor.person_id != person_id:
+        ensure_admin(actor)
+    person = service.get_person(session=session, person_id=person_id)
+    found = links.responsibilities(session=session, person=person)
+    return ResponsibilitiesRead.model_validate(found)
 
 
 @router.post(

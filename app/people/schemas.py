@@ -44,3 +44,25 @@ class AccessRuleRead(OutputModel):
     strands: list[str]
     updated_at: datetime
     updated_by: str
+
+
+class LinkedTask(OutputModel):
+    id: int
+    plan_id: int
+    strand_id: int
+    title: str
+    owner: str
+
+
+class LinkedStrand(OutputModel):
+    id: int
+    slug: str
+    name: str
+    lead: str
+
+
+class ResponsibilitiesRead(OutputModel):
+    """What the plans name a person on: tasks they own and strands they lead."""
+
+    tasks: list[LinkedTask]
+    strands: list[LinkedStrand]
