@@ -2,6 +2,7 @@
 and the figures frozen by a quarter's lock once its board report is published.
 """
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,6 @@ from app.periods.models import QuarterLock
 from app.periods.schemas import LockCreate, LockRead
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
-from app.strategies.schemas import StrandRead
 from app.tasks import spans
 from app.tasks.models import Pillar, SpanCount, Status, StatusEvent, StatusSpan, Task
 
@@ -94,24 +94,34 @@ PlanTallies = dict[int, dict[Pillar, Tally]]
 """By plan id, then pillar: one quarter's counts."""
 
 
-def _quarter_ends(quarters: Sequence[Quarter]) -> sa.CTE:
-    """The quarters as rows: their index, ordinal, and the day before which a task is overdue."""
+def _quarter_ends(n: int) -> sa.CTE:
+    """n quarters as rows: their index, ordinal, and the day before which a task is overdue
+    (bound by `_quarter_params`)."""
     rows = [
         sa.select(
             sa.literal(i, sa.Integer).label("idx"),
-            sa.literal(q.ordinal, sa.Integer).label("ordinal"),
-            sa.literal(overdue_before(q), sa.Date).label("overdue_before"),
+            sa.bindparam(f"ordinal_{i}", type_=sa.Integer).label("ordinal"),
+            sa.bindparam(f"overdue_before_{i}", type_=sa.Date).label("overdue_before"),
         )
-        for i, q in enumerate(quarters)
+        for i in range(n)
     ]
     return (rows[0] if len(rows) == 1 else sa.union_all(*rows)).cte("quarter_end")
 
 
-def _plans_of(strategy_id: int) -> sa.Select:
+def _quarter_params(strategy_id: int, quarters: Sequence[Quarter]) -> dict[str, Any]:
+    params: dict[str, Any] = {"strategy_id": strategy_id}
+    for i, quarter in enumerate(quarters):
+        params[f"ordinal_{i}"] = quarter.ordinal
+        params[f"overdue_before_{i}"] = overdue_before(quarter)
+        params[f"last_day_{i}"] = quarter.last_day
+    return params
+
+
+def _plans_of() -> sa.Select:
     return (
         sa.select(DeliveryPlan.id)
         .join(Strand, Strand.id == DeliveryPlan.strand_id)
-        .where(Strand.strategy_id == strategy_id)
+        .where(Strand.strategy_id == sa.bindparam("strategy_id", type_=sa.Integer))
     )
 
 
@@ -123,7 +133,8 @@ def _holds_at(spans: type[StatusSpan] | type[SpanCount], quarter_end: sa.CTE) ->
     )
 
 
-def _count_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select:
+@functools.cache
+def _count_statement(n: int) -> sa.Select:
     """One statement counting the tasks of every quarter, plan and pillar by status as at the end,
     and those of them overdue by then (as at its last day: see `_not_yet_overdue` for a quarter
     that has not ended).
@@ -131,7 +142,7 @@ def _count_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select
     Reads a row per plan, pillar, status and quarter range (`span_count`), not a row per task, so
     its cost follows the number of plans and quarters rather than the length of the history.
     """
-    quarter_end = _quarter_ends(quarters)
+    quarter_end = _quarter_ends(n)
 
     def summed(*where: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
         return sa.func.coalesce(sa.func.sum(SpanCount.n).filter(*where), 0)
@@ -149,23 +160,21 @@ def _count_statement(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select
         )
         .select_from(quarter_end)
         .join(SpanCount, _holds_at(SpanCount, quarter_end))
-        .where(SpanCount.plan_id.in_(_plans_of(strategy_id)))
+        .where(SpanCount.plan_id.in_(_plans_of()))
         .group_by(quarter_end.c.idx, SpanCount.plan_id, SpanCount.pillar)
     )
 
 
-def _not_yet_overdue(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select:
+@functools.cache
+def _not_yet_overdue(n: int) -> sa.Select:
     """Of the open tasks `span_count` counts overdue at these quarters' ends, those due on or
     after the day they are overdue before (today, for a quarter still running): to take away.
 
     Only tasks due between today and the quarter's end are read, by the spans' due-date index.
     """
-    quarter_end = _quarter_ends(quarters)
+    quarter_end = _quarter_ends(n)
     last_days = sa.case(
-        *(
-            (quarter_end.c.idx == i, sa.literal(q.last_day, sa.Date))
-            for i, q in enumerate(quarters)
-        ),
+        *((quarter_end.c.idx == i, sa.bindparam(f"last_day_{i}", type_=sa.Date)) for i in range(n)),
         else_=None,
     )
     return (
@@ -179,7 +188,7 @@ def _not_yet_overdue(strategy_id: int, quarters: Sequence[Quarter]) -> sa.Select
                 _holds_at(StatusSpan, quarter_end),
             ),
         )
-        .where(StatusSpan.status.in_(OPEN), StatusSpan.plan_id.in_(_plans_of(strategy_id)))
+        .where(StatusSpan.status.in_(OPEN), StatusSpan.plan_id.in_(_plans_of()))
         .group_by(quarter_end.c.idx, StatusSpan.plan_id, StatusSpan.pillar)
     )
 
@@ -199,7 +208,7 @@ def count_quarters(
     spans.rebuild_pending(session)
     counted: list[PlanTallies] = [{} for _ in quarters]
     for idx, plan_id, pillar, complete, ongoing, at_risk, overdue_count in session.execute(
-        _count_statement(strategy_id, quarters)
+        _count_statement(len(quarters)), _quarter_params(strategy_id, quarters)
     ):
         by_pillar = counted[idx].setdefault(plan_id, {p: Tally() for p in Pillar})
         by_pillar[Pillar(pillar)] = Tally(
@@ -207,8 +216,9 @@ def count_quarters(
         )
     running = [i for i, q in enumerate(quarters) if overdue_before(q) < q.last_day]
     if overdue and running:
-        statement = _not_yet_overdue(strategy_id, [quarters[i] for i in running])
-        for idx, plan_id, pillar, not_yet in session.execute(statement):
+        statement = _not_yet_overdue(len(running))
+        params = _quarter_params(strategy_id, [quarters[i] for i in running])
+        for idx, plan_id, pillar, not_yet in session.execute(statement, params):
             counted[running[idx]][plan_id][Pillar(pillar)].overdue -= not_yet
     return counted
 
@@ -216,9 +226,39 @@ def count_quarters(
 # Assembling the figures of the (few) strands and plans
 
 
-def _strands(session: Session, strategy: Strategy) -> list[StrandRead]:
-    strands = strategies.list_strands(session=session, strategy=strategy)
-    return strategies.with_plans(session=session, strands=strands)
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Strand:
+    slug: str
+    name: str
+    plans: list[_Plan]
+
+
+_STRANDS = (
+    sa.select(Strand.id, Strand.slug, Strand.name, DeliveryPlan.id, DeliveryPlan.name)
+    .outerjoin(DeliveryPlan, DeliveryPlan.strand_id == Strand.id)
+    .where(Strand.strategy_id == sa.bindparam("strategy_id", type_=sa.Integer))
+    .order_by(Strand.position, Strand.id, DeliveryPlan.position, DeliveryPlan.id)
+)
+
+
+def _strands(session: Session, strategy: Strategy) -> list[_Strand]:
+    """The strategy's strands in order, each with its plans in order: one small query."""
+    strands: dict[int, _Strand] = {}
+    for strand_id, slug, name, plan_id, plan_name in session.execute(
+        _STRANDS, {"strategy_id": strategy.id}
+    ):
+        strand = strands.get(strand_id)
+        if strand is None:
+            strand = strands[strand_id] = _Strand(slug, name, [])
+        if plan_id is not None:
+            strand.plans.append(_Plan(plan_id, plan_name))
+    return list(strands.values())
 
 
 def _summed(tallies: Iterable[dict[Pillar, Tally]]) -> dict[Pillar, Tally]:
@@ -237,12 +277,14 @@ def _overall(by_pillar: dict[Pillar, Tally]) -> Tally:
 
 
 def _pillars(by_pillar: dict[Pillar, Tally]) -> dict[Pillar, PillarCounts]:
-    return {p: PillarCounts(**by_pillar[p].counts()) for p in Pillar}
+    return {p: PillarCounts.model_construct(**by_pillar[p].counts()) for p in Pillar}
 
 
 def _figures(
-    strands: Sequence[StrandRead], tallies: PlanTallies
+    strands: Sequence[_Strand], tallies: PlanTallies
 ) -> tuple[list[StrandFigures], TotalFigures]:
+    """The figures of every strand and plan and the totals. Built without validation (they are
+    counts the database just gave), which is most of what building them cost."""
     strand_figures = []
     strand_tallies = []
     for strand in strands:
@@ -253,7 +295,7 @@ def _figures(
             plan_tallies.append(by_pillar)
             overall = _overall(by_pillar)
             plans.append(
-                PlanFigures(
+                PlanFigures.model_construct(
                     id=plan.id,
                     name=plan.name,
                     **overall.counts(),
@@ -263,7 +305,7 @@ def _figures(
             )
         if not plans:
             strand_figures.append(
-                StrandFigures(
+                StrandFigures.model_construct(
                     slug=strand.slug,
                     name=strand.name,
                     has_plan=False,
@@ -276,7 +318,7 @@ def _figures(
         strand_tallies.append(by_pillar)
         overall = _overall(by_pillar)
         strand_figures.append(
-            StrandFigures(
+            StrandFigures.model_construct(
                 slug=strand.slug,
                 name=strand.name,
                 has_plan=True,
@@ -288,7 +330,7 @@ def _figures(
         )
     by_pillar = _summed(strand_tallies)
     overall = _overall(by_pillar)
-    totals = TotalFigures(
+    totals = TotalFigures.model_construct(
         **overall.counts(),
         complete_pct=percent(overall.complete, overall.total),
         ongoing_pct=percent(overall.ongoing, overall.total),
@@ -371,7 +413,7 @@ def figures_of(
     locks = periods.locks_in_force(session=session, strategy_id=strategy.id, quarters=quarters)  # type: ignore[arg-type]
     live = [q for q in quarters if str(q) not in locks]
     counted: dict[Quarter, PlanTallies] = {}
-    strands: list[StrandRead] = []
+    strands: list[_Strand] = []
     if live:
         strands = _strands(session, strategy)
         tallies = count_quarters(session=session, strategy_id=strategy.id, quarters=live)  # type: ignore[arg-type]
