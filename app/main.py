@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.engine import Engine
 from starlette.responses import Response
@@ -29,6 +30,7 @@ from app.people.oidc import Provider
 from app.people.principal import SeenPeople
 from app.reports.pages import router as pages_router
 from app.web.docs import install_docs
+from app.web.pages import router as web_router
 from app.webhooks.metrics import WebhookBacklogCollector
 from app.webhooks.worker import Worker as WebhookWorker
 
@@ -127,7 +129,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(RequestObserver, metrics=HttpMetrics(registry))
     app.include_router(api_router)
     app.include_router(pages_router)
+    app.include_router(web_router)
     install_docs(app)
+    app.mount("/static", StaticFiles(packages=[("app.web", "static")]), name="static")
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> JSONResponse:

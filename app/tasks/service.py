@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.auth.service import Actor, ensure_can_write
-from app.core.base import today, utcnow
+from app.core.base import UK, today, utcnow
 from app.core.concurrency import check_if_match, etag
 from app.core.errors import Conflict, DomainError, Invalid, NotFound
 from app.core.pagination import PageParams, count
@@ -437,6 +437,34 @@ def comments(*, session: Session, task_ids: Sequence[int]) -> list[TaskComment]:
             .order_by(TaskComment.recorded_at, TaskComment.id)  # type: ignore[arg-type]
         )
     )
+
+
+def last_noted(*, session: Session, task_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each task last had a status event or a comment recorded (whichever is later)."""
+    if not task_ids:
+        return {}
+    moments = sa.union_all(
+        sa.select(StatusEvent.task_id, StatusEvent.recorded_at.label("at")).where(  # type: ignore[attr-defined]
+            StatusEvent.task_id.in_(task_ids)  # type: ignore[attr-defined]
+        ),
+        sa.select(TaskComment.task_id, TaskComment.recorded_at.label("at")).where(  # type: ignore[attr-defined]
+            TaskComment.task_id.in_(task_ids)  # type: ignore[attr-defined]
+        ),
+    ).subquery()
+    rows = session.execute(
+        sa.select(moments.c.task_id, sa.func.max(moments.c.at)).group_by(moments.c.task_id)
+    )
+    return {task_id: at for task_id, at in rows}
+
+
+def not_updated_since(*, session: Session, task_ids: Sequence[int], day: date) -> set[int]:
+    """The tasks with no status event or comment recorded since the start of the day."""
+    noted = last_noted(session=session, task_ids=task_ids)
+    return {
+        task_id
+        for task_id in task_ids
+        if task_id not in noted or noted[task_id].astimezone(UK).date() < day
+    }
 
 
 def record_batch(*, session: Session, actor: Actor, batch: StatusBatch) -> list[StatusEvent]:

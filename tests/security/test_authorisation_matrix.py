@@ -32,6 +32,9 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 NOT_TOKEN_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/sign-in"): "takes a token in its form and writes nothing (tests/reports)",
     ("POST", "/sign-out"): "only clears the browser's cookie (tests/reports)",
+    ("POST", "/workspace/update"): "a page form, from this site only (tests/web)",
+    ("POST", "/workspace/tasks/{task_id}/comments"): "a page form (tests/web)",
+    ("POST", "/workspace/returns/{slug}"): "a page form (tests/web)",
 }
 
 

@@ -1,0 +1,133 @@
+"""The workspace in Chromium: a lead's quarter-end work, what others are offered, accessibility.
+
+Each page is checked with axe-core (no serious or critical violation) and photographed at a
+desktop's and a phone's width into the test output folder.
+"""
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.core.base import today
+from app.core.quarters import Quarter
+from tests.live import serve
+from tests.web.browser import chromium, needs_chromium, screenshots, serious_violations
+
+pytestmark = [pytest.mark.once, needs_chromium]
+
+NARRATIVES = {
+    "insight": "Reports of hate crime rose **12%** after the awareness week.",
+    "delivery_achieved": "- Third-party reporting centres opened in two libraries",
+    "delivery_scheduled": "- Train call handlers on recording hate incidents",
+}
+
+
+def check(page: Any, name: str) -> None:
+    """No serious or critical accessibility violation, and nothing wider than a phone."""
+    assert serious_violations(page) == [], name
+    for shot in screenshots(page, name):
+        assert shot.stat().st_size > 1_000
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+
+def sign_in(browser: Any, base: str, token: str) -> Any:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base}/workspace")
+    assert page.url == f"{base}/sign-in"
+    check(page, "sign-in")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    return page
+
+
+def test_a_lead_records_the_quarter_end_update_a_comment_and_the_return(
+    app: FastAPI, client: TestClient, admin: dict, strands: dict
+) -> None:
+    hate = strands["hate_tasks"]
+    five, sixth, seventh = hate[:5], hate[5], hate[6]
+    day = Quarter.of(today()).previous().last_day.isoformat()
+    note = "Signed off at the Hate Crime board."
+    comment = "Venue for the October launch still to be confirmed."
+    with serve(app) as base, chromium() as browser:
+        page = sign_in(browser, base, strands["tokens"]["hate lead"])
+        page.goto(f"{base}/workspace")
+        check(page, "workspace")
+        assert page.locator("input[name=task_id]").count() == 7
+        for task in five:
+            page.check(f"#pick-{task['id']}")
+        page.get_by_label("New status").select_option("complete")
+        page.get_by_label("Effective date").fill(day)
+        page.get_by_label("Note", exact=True).fill(note)
+        page.click("button[value=review]")
+        page.wait_for_selector("h1:text('Confirm the update')")
+        check(page, "update-confirm")
+        page.click("button[value=apply]")
+        page.wait_for_selector("h1:text('Update recorded')")
+        assert page.locator("[role=status]").inner_text() == "5 tasks updated."
+        check(page, "update-result")
+
+        page.goto(f"{base}/workspace/tasks/{sixth['id']}")
+        page.fill("#c-body", comment)
+        page.click("form[action$='/comments'] button")
+        page.wait_for_selector(f"li.comment:has-text('{comment}')")
+        check(page, "task")
+
+        page.goto(f"{base}/workspace/returns/hate-crime")
+        for name, text in NARRATIVES.items():
+            page.fill(f"#r-{name}", text)
+        page.click("button[value=submit]")
+        page.wait_for_selector("[role=status]:text('The return was submitted.')")
+        check(page, "return")
+        quarter = Quarter.of(today()).previous()
+
+    for task in five:
+        history = client.get(f"/api/v1/tasks/{task['id']}/history", headers=admin).json()
+        assert [
+            (e["status"], e["effective_date"], e["note"], e["recorded_by"]) for e in history
+        ] == [
+            ("ongoing", "2020-04-01", "Task added to the plan.", "admin"),
+            ("complete", day, note, "Hate lead"),
+        ]
+        assert client.get(f"/api/v1/tasks/{task['id']}/comments", headers=admin).json() == []
+    for task in (sixth, seventh, *strands["fraud_tasks"]):
+        history = client.get(f"/api/v1/tasks/{task['id']}/history", headers=admin).json()
+        assert [e["status"] for e in history] == ["ongoing"]
+    comments = client.get(f"/api/v1/tasks/{sixth['id']}/comments", headers=admin).json()
+    assert [(c["body"], c["recorded_by"]) for c in comments] == [(comment, "Hate lead")]
+    assert client.get(f"/api/v1/tasks/{seventh['id']}/comments", headers=admin).json() == []
+    saved = client.get(f"/api/v1/returns/hate-crime/{quarter}", headers=admin).json()
+    assert {name: saved[name] for name in NARRATIVES} == NARRATIVES
+    assert (saved["status"], saved["submitted_by"]) == ("submitted", "Hate lead")
+
+
+def test_a_viewer_sees_no_write_control_and_another_lead_cannot_reach_the_tasks(
+    app: FastAPI, client: TestClient, admin: dict, strands: dict
+) -> None:
+    task = strands["hate_tasks"][0]
+    with serve(app) as base, chromium() as browser:
+        for who in ("viewer", "fraud lead"):
+            page = sign_in(browser, base, strands["tokens"][who])
+            page.goto(f"{base}/workspace?strand=hate-crime")
+            assert page.locator("h2").first.inner_text().startswith("Hate Crime")
+            assert page.locator("form[method=post]:not([action='/sign-out'])").count() == 0
+            assert page.locator("input[name=task_id], textarea, button[value]").count() == 0
+            page.goto(f"{base}/workspace/tasks/{task['id']}")
+            assert page.locator("textarea, form[action$='/comments']").count() == 0
+            page.goto(f"{base}/workspace/returns/hate-crime")
+            assert page.locator("textarea").count() == 0
+            check(page, f"read-only-{who.replace(' ', '-')}")
+            # Sent from this site's own page, with its cookie: still refused, nothing written.
+            forged = page.request.post(
+                f"{base}/workspace/tasks/{task['id']}/comments",
+                form={"body": "Not my strand"},
+                headers={"Origin": base},
+            )
+            assert forged.status == 403
+            page.context.close()
+    assert client.get(f"/api/v1/tasks/{task['id']}/comments", headers=admin).json() == []

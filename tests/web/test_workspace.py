@@ -1,0 +1,168 @@
+"""The lead's workspace over HTTP: what each person is offered, and bad forms changing nothing."""
+
+from fastapi.testclient import TestClient
+
+from app.core.base import today
+from app.core.quarters import Quarter
+from tests import factories
+from tests.web.conftest import HERE
+
+
+def history(client: TestClient, admin: dict, task: dict) -> list[tuple[str, str]]:
+    events = client.get(f"/api/v1/tasks/{task['id']}/history", headers=admin).json()
+    return [(e["status"], e["effective_date"]) for e in events]
+
+
+def update(lead: TestClient, tasks: list[dict], headers: dict = HERE, **fields: str):
+    form = {
+        "task_id": [str(t["id"]) for t in tasks],
+        "seen": [f"{t['id']}:{t['version']}" for t in tasks],
+        "step": "apply",
+        **fields,
+    }
+    return lead.post("/workspace/update", data=form, headers=headers)
+
+
+def test_the_workspace_groups_a_leads_tasks_by_plan_and_pillar_with_flags(
+    browser_as, strands: dict
+) -> None:
+    lead = browser_as("hate lead")
+    page = lead.get("/workspace")
+    assert page.status_code == 200
+    text = page.text
+    assert text.count('name="task_id"') == 7
+    assert "Fraud task" not in text
+    assert text.index("<h4>prevent</h4>") < text.index("Hate task 4") < text.index("<h4>protect")
+    assert text.count('class="flag overdue"') == 1
+    overdue = lead.get("/workspace", params={"flag": "overdue"}).text
+    assert (overdue.count('name="task_id"'), "Hate task 7" in overdue) == (1, True)
+    found = lead.get("/workspace", params={"q": "task 3"}).text
+    assert found.count('name="task_id"') == 1
+
+
+def test_a_note_alone_is_a_comment_on_each_task_and_no_status_event(
+    browser_as, strands: dict, client: TestClient, admin: dict
+) -> None:
+    lead = browser_as("hate lead")
+    two = strands["hate_tasks"][:2]
+    response = update(lead, two, status="", note="Discussed at the partnership forum.")
+    assert response.status_code == 200, response.text
+    assert "The note was added to 2 tasks as a comment." in response.text
+    for task in two:
+        assert history(client, admin, task) == [("ongoing", "2020-04-01")]
+        comments = client.get(f"/api/v1/tasks/{task['id']}/comments", headers=admin).json()
+        assert [c["body"] for c in comments] == ["Discussed at the partnership forum."]
+
+
+def test_forms_from_elsewhere_are_refused_and_write_nothing(
+    browser_as, strands: dict, client: TestClient, admin: dict
+) -> None:
+    lead = browser_as("hate lead")
+    task = strands["hate_tasks"][0]
+    for headers in ({}, {"Origin": "https://evil.example"}, {"Referer": "https://evil.example/"}):
+        response = update(lead, [task], headers=headers, status="complete", note="x")
+        assert response.status_code == 403, headers
+        assert "nothing was changed" in response.text
+        comment = lead.post(
+            f"/workspace/tasks/{task['id']}/comments", data={"body": "x"}, headers=headers
+        )
+        assert comment.status_code == 403
+        saved = lead.post(
+            "/workspace/returns/hate-crime",
+            data={"quarter": "2020-21-Q1", "insight": "x"},
+            headers=headers,
+        )
+        assert saved.status_code == 403
+    assert history(client, admin, task) == [("ongoing", "2020-04-01")]
+    assert client.get(f"/api/v1/tasks/{task['id']}/comments", headers=admin).json() == []
+    assert client.get("/api/v1/returns", headers=admin).json()["total"] == 0
+
+
+def test_a_stale_form_says_what_changed_and_keeps_what_was_typed(
+    browser_as, strands: dict, client: TestClient, admin: dict
+) -> None:
+    lead = browser_as("hate lead")
+    task = strands["hate_tasks"][0]
+    factories.status(client, admin, task["id"], "at_risk", "2020-06-01")
+    response = update(lead, [task], status="complete", note="Typed before the change")
+    assert response.status_code == 409
+    assert "changed by someone else after you loaded the page" in response.text
+    assert "now At risk, changed by admin" in response.text
+    assert ">Typed before the change</textarea>" in response.text
+    assert history(client, admin, task) == [("ongoing", "2020-04-01"), ("at_risk", "2020-06-01")]
+
+
+def test_a_date_in_a_closed_quarter_is_shown_in_words(
+    browser_as, strands: dict, client: TestClient, admin: dict
+) -> None:
+    factories.created(
+        client.post("/api/v1/dashboard/locks", json={"quarter": "2020-21-Q1"}, headers=admin)
+    )
+    lead = browser_as("hate lead")
+    task = strands["hate_tasks"][0]
+    response = update(lead, [task], status="complete", effective_date="2020-05-01", note="Late")
+    assert response.status_code == 409
+    assert "locked" in response.text
+    assert "nothing was recorded" in response.text
+    assert ">Late</textarea>" in response.text
+    assert history(client, admin, task) == [("ongoing", "2020-04-01")]
+
+
+def test_a_stale_return_keeps_the_typed_text_and_shows_the_saved_one(
+    browser_as, strands: dict, client: TestClient, admin: dict
+) -> None:
+    lead = browser_as("hate lead")
+    quarter = str(Quarter.of(today()).previous())
+    first = lead.post(
+        "/workspace/returns/hate-crime",
+        data={"quarter": quarter, "insight": "Draft one"},
+        headers=HERE,
+        follow_redirects=False,
+    )
+    assert first.status_code == 303
+    url = f"/api/v1/returns/hate-crime/{quarter}"
+    tag = client.get(url, headers=admin).headers["etag"]
+    client.put(url, json={"insight": "Admin's edit"}, headers={**admin, "If-Match": tag})
+    stale = lead.post(
+        "/workspace/returns/hate-crime",
+        data={"quarter": quarter, "insight": "My second draft", "version": "1"},
+        headers=HERE,
+    )
+    assert stale.status_code == 409
+    assert ">My second draft</textarea>" in stale.text
+    assert "<pre>Admin&#39;s edit</pre>" in stale.text
+    assert client.get(url, headers=admin).json()["insight"] == "Admin's edit"
+
+
+def test_submitting_an_incomplete_return_explains_and_keeps_the_text(
+    browser_as, strands: dict, client: TestClient, admin: dict
+) -> None:
+    lead = browser_as("hate lead")
+    quarter = str(Quarter.of(today()).previous())
+    response = lead.post(
+        "/workspace/returns/hate-crime",
+        data={"quarter": quarter, "insight": "Only this", "action": "submit"},
+        headers=HERE,
+    )
+    assert response.status_code == 422
+    assert "a return needs all three narratives" in response.text
+    assert ">Only this</textarea>" in response.text
+    assert client.get("/api/v1/returns", headers=admin).json()["total"] == 0
+
+
+def test_viewers_and_other_leads_are_offered_no_writes(browser_as, strands: dict) -> None:
+    task = strands["hate_tasks"][0]
+    for who in ("viewer", "fraud lead"):
+        person = browser_as(who)
+        page = person.get("/workspace", params={"strand": "hate-crime"}).text
+        assert 'name="task_id"' not in page and 'action="/workspace/update"' not in page
+        assert "<textarea" not in person.get(f"/workspace/tasks/{task['id']}").text
+        assert "<textarea" not in person.get("/workspace/returns/hate-crime").text
+        refused = update(person, [task], status="complete", note="x")
+        assert refused.status_code == 403
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client: TestClient) -> None:
+    for path in ("/workspace", "/workspace/tasks/1", "/workspace/returns/hate-crime"):
+        response = client.get(path, follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, "/sign-in")
