@@ -1,6 +1,7 @@
 """The board report's charts, drawn with matplotlib (no global pyplot state: safe in threads)."""
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,8 +13,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-COLOURS = {"complete": "#2e7d32", "ongoing": "#f9a825", "at_risk": "#c62828"}
+# Okabe and Ito's colour-blind-safe palette, and a pattern each, so that no status is told from
+# another by its colour alone (nor in a grey print).
+COLOURS = {"complete": "#009E73", "ongoing": "#56B4E9", "at_risk": "#D55E00"}
+HATCHES = {"complete": "", "ongoing": "//", "at_risk": "xx"}
 LABELS = {"complete": "Complete", "ongoing": "Ongoing / in progress", "at_risk": "At risk"}
+TITLE_CHARACTERS = 60
+"""A title is wrapped to lines of about this many characters, so a narrow picture never cuts it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,35 @@ WIDTH = 6.4
 """Inches: at 150 dpi about the width of a page's text, so that its words print at their size."""
 
 
+def _title(axes: Axes, title: str) -> None:
+    axes.set_title("\n".join(textwrap.wrap(title, TITLE_CHARACTERS)) or title)
+
+
+def _bars(
+    axes: Axes, horizontal: bool, labels: list[str], values: list[int], base: list[int], key: str
+):
+    """One status's segments, patterned, each labelled with its count where it has one."""
+    draw = axes.barh if horizontal else axes.bar
+    where = {"left": base} if horizontal else {"bottom": base}
+    segments = draw(
+        labels,
+        values,
+        **where,
+        color=COLOURS[key],
+        hatch=HATCHES[key],
+        edgecolor="#1b1f24",
+        linewidth=0.6,
+        label=LABELS[key],
+    )
+    axes.bar_label(
+        segments,
+        labels=[str(v) if v else "" for v in values],
+        label_type="center",
+        fontsize=8,
+        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+    )
+
+
 def _legend_below(figure: Figure, axes: Axes) -> None:
     """Under the plot and its axis label, where it can never hide a bar."""
     handles, labels = axes.get_legend_handles_labels()
@@ -49,11 +84,11 @@ def status_by_strand(bars: Sequence[Bar], title: str) -> bytes:
     left = [0] * len(bars)
     for key in ("complete", "ongoing", "at_risk"):
         values = [getattr(bar, key) for bar in bars][::-1]
-        axes.barh(labels, values, left=left, color=COLOURS[key], label=LABELS[key])
+        _bars(axes, True, labels, values, left, key)
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.set_xlabel("Tasks")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_title(title)
+    _title(axes, title)
     _legend_below(figure, axes)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)
@@ -67,11 +102,11 @@ def trend(bars: Sequence[Bar], title: str) -> bytes:
     bottom = [0] * len(bars)
     for key in ("complete", "ongoing", "at_risk"):
         values = [getattr(bar, key) for bar in bars]
-        axes.bar(labels, values, bottom=bottom, color=COLOURS[key], label=LABELS[key])
+        _bars(axes, False, labels, values, bottom, key)
         bottom = [a + b for a, b in zip(bottom, values, strict=True)]
     axes.set_ylabel("Tasks")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_title(title)
+    _title(axes, title)
     _legend_below(figure, axes)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)

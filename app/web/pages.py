@@ -356,6 +356,7 @@ def _return_page(
     errors=(),
     code: int = 200,
     saved: str = "",
+    preview: bool = False,
 ) -> Response:
     record = returns.find(session=session, strand=strand, quarter=quarter)
     text = {name: getattr(record, name) if record else "" for name, _ in NARRATIVES}
@@ -373,6 +374,7 @@ def _return_page(
         writable=may_write(actor, strand.slug),
         errors=list(errors),
         saved=saved,
+        preview=preview,
         quarters=[quarter.previous(), quarter, quarter.next()],
     )
 
@@ -457,6 +459,8 @@ def save_return(
                 "then save again."
             ],
         )
+    if action == "preview":
+        return _return_page(request, session, actor, strand, chosen, typed=typed, preview=True)
     try:
         data = ReturnWrite(**typed)
         returns.save(

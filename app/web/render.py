@@ -6,6 +6,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from app.core.markdown import to_html
 from app.people.sessions import csrf_token
 from app.tasks.models import Status
 
@@ -22,6 +23,7 @@ STATUS_LABELS = {
     Status.withdrawn: "Withdrawn",
 }
 environment.globals.update(STATUS_LABELS=STATUS_LABELS, statuses=list(Status))
+environment.filters.update(markdown=to_html)
 # Pages show who is signed in and what they may change: never cache them, keep the referrer
 # within the site (the forms' Origin check needs it).
 PAGE_HEADERS = {"Referrer-Policy": "same-origin", "Cache-Control": "private, no-store"}

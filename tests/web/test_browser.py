@@ -81,6 +81,9 @@ def test_a_lead_records_the_quarter_end_update_a_comment_and_the_return(
         page.goto(f"{base}/workspace/returns/hate-crime")
         for name, text in NARRATIVES.items():
             page.fill(f"#r-{name}", text)
+        page.click("button[value=preview]")
+        page.wait_for_selector("#previews .preview strong:text('12%')")
+        assert page.locator("#r-insight").input_value() == NARRATIVES["insight"]
         page.click("button[value=submit]")
         page.wait_for_selector("[role=status]:text('The return was submitted.')")
         check(page, "return")

@@ -1,5 +1,7 @@
 """The lead's workspace over HTTP: what each person is offered, and bad forms changing nothing."""
 
+import re
+
 from fastapi.testclient import TestClient
 
 from app.core.base import today
@@ -13,8 +15,15 @@ def history(client: TestClient, admin: dict, task: dict) -> list[tuple[str, str]
     return [(e["status"], e["effective_date"]) for e in events]
 
 
+def csrf(person: TestClient) -> str:
+    """The session's CSRF token, as the signed-in pages carry it in their forms."""
+    page = person.get("/workspace").text
+    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+
+
 def update(lead: TestClient, tasks: list[dict], headers: dict = HERE, **fields: str):
     form = {
+        "csrf_token": csrf(lead),
         "task_id": [str(t["id"]) for t in tasks],
         "seen": [f"{t['id']}:{t['version']}" for t in tasks],
         "step": "apply",
@@ -54,7 +63,7 @@ def test_a_note_alone_is_a_comment_on_each_task_and_no_status_event(
         assert [c["body"] for c in comments] == ["Discussed at the partnership forum."]
 
 
-def test_forms_from_elsewhere_are_refused_and_write_nothing(
+def test_forms_from_elsewhere_or_without_the_csrf_token_are_refused_and_write_nothing(
     browser_as, strands: dict, client: TestClient, admin: dict
 ) -> None:
     lead = browser_as("hate lead")
@@ -64,15 +73,27 @@ def test_forms_from_elsewhere_are_refused_and_write_nothing(
         assert response.status_code == 403, headers
         assert "nothing was changed" in response.text
         comment = lead.post(
-            f"/workspace/tasks/{task['id']}/comments", data={"body": "x"}, headers=headers
+            f"/workspace/tasks/{task['id']}/comments",
+            data={"body": "x", "csrf_token": csrf(lead)},
+            headers=headers,
         )
         assert comment.status_code == 403
         saved = lead.post(
             "/workspace/returns/hate-crime",
-            data={"quarter": "2020-21-Q1", "insight": "x"},
+            data={"quarter": "2020-21-Q1", "insight": "x", "csrf_token": csrf(lead)},
             headers=headers,
         )
         assert saved.status_code == 403
+    for token in ("", "not-the-sessions-token"):
+        response = update(lead, [task], csrf_token=token, status="complete", note="x")
+        assert response.status_code == 403
+        assert "nothing was changed" in response.text
+        comment = lead.post(
+            f"/workspace/tasks/{task['id']}/comments",
+            data={"body": "x", "csrf_token": token},
+            headers=HERE,
+        )
+        assert comment.status_code == 403
     assert history(client, admin, task) == [("ongoing", "2020-04-01")]
     assert client.get(f"/api/v1/tasks/{task['id']}/comments", headers=admin).json() == []
     assert client.get("/api/v1/returns", headers=admin).json()["total"] == 0
@@ -115,7 +136,7 @@ def test_a_stale_return_keeps_the_typed_text_and_shows_the_saved_one(
     quarter = str(Quarter.of(today()).previous())
     first = lead.post(
         "/workspace/returns/hate-crime",
-        data={"quarter": quarter, "insight": "Draft one"},
+        data={"quarter": quarter, "insight": "Draft one", "csrf_token": csrf(lead)},
         headers=HERE,
         follow_redirects=False,
     )
@@ -125,7 +146,12 @@ def test_a_stale_return_keeps_the_typed_text_and_shows_the_saved_one(
     client.put(url, json={"insight": "Admin's edit"}, headers={**admin, "If-Match": tag})
     stale = lead.post(
         "/workspace/returns/hate-crime",
-        data={"quarter": quarter, "insight": "My second draft", "version": "1"},
+        data={
+            "quarter": quarter,
+            "insight": "My second draft",
+            "version": "1",
+            "csrf_token": csrf(lead),
+        },
         headers=HERE,
     )
     assert stale.status_code == 409
@@ -141,7 +167,12 @@ def test_submitting_an_incomplete_return_explains_and_keeps_the_text(
     quarter = str(Quarter.of(today()).previous())
     response = lead.post(
         "/workspace/returns/hate-crime",
-        data={"quarter": quarter, "insight": "Only this", "action": "submit"},
+        data={
+            "quarter": quarter,
+            "insight": "Only this",
+            "action": "submit",
+            "csrf_token": csrf(lead),
+        },
         headers=HERE,
     )
     assert response.status_code == 422
@@ -166,3 +197,25 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: TestClient) -> None:
     for path in ("/workspace", "/workspace/tasks/1", "/workspace/returns/hate-crime"):
         response = client.get(path, follow_redirects=False)
         assert (response.status_code, response.headers["location"]) == (303, "/sign-in")
+
+
+def test_a_preview_shows_the_markdown_as_the_board_will_and_saves_nothing(
+    browser_as, strands: dict, client: TestClient, admin: dict
+) -> None:
+    lead = browser_as("hate lead")
+    quarter = str(Quarter.of(today()).previous())
+    response = lead.post(
+        "/workspace/returns/hate-crime",
+        data={
+            "quarter": quarter,
+            "insight": "Up **12%**\n\n<script>alert(1)</script>",
+            "action": "preview",
+            "csrf_token": csrf(lead),
+        },
+        headers=HERE,
+    )
+    assert response.status_code == 200
+    assert "<strong>12%</strong>" in response.text
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+    assert client.get("/api/v1/returns", headers=admin).json()["total"] == 0
