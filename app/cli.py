@@ -29,6 +29,7 @@ from app.core.quarters import Quarter, QuarterError
 from app.imports import service as imports
 from app.imports.schemas import ImportReport, Outcome
 from app.main import outbox_runner
+from app.pcp.models import PcpContributor
 from app.people import service as people
 from app.periods.service import current_quarter
 from app.reports import render
@@ -244,6 +245,12 @@ def token_create(
     strand: Annotated[
         list[str] | None, typer.Option("--strand", help="A strand slug a lead may write.")
     ] = None,
+    contributor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--contributor", help="A Police and Crime Plan contributor a lead writes for."
+        ),
+    ] = None,
     expires_in_days: Annotated[
         int | None, typer.Option("--expires-in-days", min=1, help="Expire after this many days.")
     ] = None,
@@ -252,6 +259,7 @@ def token_create(
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     with write_session(_engine(), CLI) as session:
         known = set(session.exec(select(Strand.slug)))
+        known_contributors = set(session.exec(select(PcpContributor.slug)))
         try:
             token, clear = auth.create_token(
                 session=session,
@@ -260,6 +268,8 @@ def token_create(
                 strands=strand or [],
                 expires_at=expires_at,
                 known_strands=known,
+                contributors=contributor or [],
+                known_contributors=known_contributors,
             )
         except DomainError as error:
             _fail(error)
@@ -273,12 +283,15 @@ def token_list() -> None:
     """List tokens (never their values)."""
     with write_session(_engine(), CLI) as session:
         tokens = auth.list_tokens(session=session)
-    table = Table("name", "role", "strands", "created", "last used", "expires", "revoked")
+    table = Table(
+        "name", "role", "strands", "contributors", "created", "last used", "expires", "revoked"
+    )
     for t in tokens:
         table.add_row(
             t.name,
             t.role.value,
             ", ".join(t.strands),
+            ", ".join(t.contributors),
             f"{t.created_at:%Y-%m-%d %H:%M}",
             f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "",
             f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "",

@@ -4,6 +4,16 @@ from app.audit.models import AuditEntry
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
 from app.mail.models import MailMessage
+from app.pcp.models import (
+    PcpCommentary,
+    PcpCommitment,
+    PcpContributor,
+    PcpPlan,
+    PcpPriority,
+    PcpSubmission,
+    PcpUpdate,
+    StrandPriorityLink,
+)
 from app.people.models import AccessRule, Person, PersonAlias, SignInAttempt, WebSession
 from app.periods.models import QuarterLock, QuarterTimetable
 from app.returns.models import QuarterlyReturn, ReturnRevision
@@ -19,6 +29,13 @@ __all__ = [
     "DeliveryPlan",
     "IdempotencyRecord",
     "MailMessage",
+    "PcpCommentary",
+    "PcpCommitment",
+    "PcpContributor",
+    "PcpPlan",
+    "PcpPriority",
+    "PcpSubmission",
+    "PcpUpdate",
     "Person",
     "PersonAlias",
     "QuarterLock",
@@ -32,6 +49,7 @@ __all__ = [
     "StatusEvent",
     "StatusSpan",
     "Strand",
+    "StrandPriorityLink",
     "Strategy",
     "Task",
     "TaskComment",

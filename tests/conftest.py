@@ -94,13 +94,19 @@ def make_token(engine: Engine) -> TokenMaker:
     """Make a token straight through the service; returns its clear text."""
     counter = iter(range(1, 10_000))
 
-    def _make(role: str = "admin", strands: tuple[str, ...] = (), name: str | None = None) -> str:
+    def _make(
+        role: str = "admin",
+        strands: tuple[str, ...] = (),
+        name: str | None = None,
+        contributors: tuple[str, ...] = (),
+    ) -> str:
         with write_session(engine) as session:
             _, clear = auth.create_token(
                 session=session,
                 name=name or f"{role}-{next(counter)}",
                 role=Role(role),
                 strands=strands,
+                contributors=contributors,
             )
             session.commit()
         return clear

@@ -72,3 +72,44 @@ def risk(
         **fields,
     }
     return created(client.post("/api/v1/risks", json=body, headers=headers))
+
+
+PCP_PLAN = {
+    "name": "Police and Crime Plan 2021-2024",
+    "slug": "police-and-crime-plan-2021-2024",
+    "starts_on": "2021-04-01",
+    "ends_on": "2024-03-31",
+}
+
+
+def pcp_plan(
+    client: TestClient,
+    headers: dict[str, str],
+    contributors: tuple[str, ...] = ("North LPA", "South LPA"),
+    **fields: Any,
+) -> dict[str, Any]:
+    """A plan with two priorities of one commitment each, and the named contributors."""
+    body = {**PCP_PLAN, **fields}
+    plan = created(client.post("/api/v1/pcp/plans", json=body, headers=headers))
+    url = f"/api/v1/pcp/plans/{plan['slug']}"
+    for number, title in (
+        (1, "Further investment in crime prevention"),
+        (2, "Reducing drug driven violence"),
+    ):
+        created(
+            client.post(
+                f"{url}/priorities", json={"number": number, "title": title}, headers=headers
+            )
+        )
+    for number, text in (
+        (1, "Invest in neighbourhood policing to get crime down."),
+        (2, "Dismantle more County Lines drug gangs."),
+    ):
+        created(
+            client.post(
+                f"{url}/commitments", json={"priority": number, "text": text}, headers=headers
+            )
+        )
+    for name in contributors:
+        created(client.post(f"{url}/contributors", json={"name": name}, headers=headers))
+    return client.get(url, headers=headers).json()

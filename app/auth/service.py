@@ -24,6 +24,8 @@ class Actor:
 
     `via` is `token` (an API token, `token_id` its id) or `oidc` (a person signed in through the
     identity provider, `person_id` theirs); `name` is what the trail and the history record.
+    A lead writes in its `strands`, and commentary on the Police and Crime Plan for its
+    `contributors`.
     """
 
     token_id: int
@@ -33,6 +35,7 @@ class Actor:
     email: str | None = None
     via: str = "token"
     person_id: int | None = None
+    contributors: frozenset[str] = frozenset()
 
     @property
     def is_admin(self) -> bool:
@@ -51,19 +54,27 @@ def create_token(
     strands: Sequence[str] = (),
     expires_at: datetime | None = None,
     known_strands: Iterable[str] | None = None,
+    contributors: Sequence[str] = (),
+    known_contributors: Iterable[str] | None = None,
 ) -> tuple[ApiToken, str]:
     """Make a token; the clear text is returned once and never stored."""
     name = name.strip()
     if not name or len(name) > 100:
         raise Invalid("a token needs a name of 1 to 100 characters", field="name")
-    if role is Role.lead and not strands:
-        raise Invalid("a lead token must name at least one strand", field="strands")
+    if role is Role.lead and not strands and not contributors:
+        raise Invalid("a lead token must name at least one strand or contributor", field="strands")
     if role is not Role.lead and strands:
         raise Invalid("only lead tokens are scoped to strands", field="strands")
+    if role is not Role.lead and contributors:
+        raise Invalid("only lead tokens are scoped to contributors", field="contributors")
     if known_strands is not None:
         unknown = sorted(set(strands) - set(known_strands))
         if unknown:
             raise Invalid(f"unknown strand: {', '.join(unknown)}", field="strands")
+    if known_contributors is not None:
+        unknown = sorted(set(contributors) - set(known_contributors))
+        if unknown:
+            raise Invalid(f"unknown contributor: {', '.join(unknown)}", field="contributors")
     if session.exec(select(ApiToken).where(ApiToken.name == name)).first():
         raise Conflict(f"a token named {name!r} already exists")
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -71,6 +82,7 @@ def create_token(
         name=name,
         role=role,
         strands=sorted(set(strands)),
+        contributors=sorted(set(contributors)),
         token_digest=digest(clear),
         expires_at=expires_at,
     )
@@ -119,7 +131,13 @@ def authenticate(
             connection.execute(
                 sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
             )
-    return Actor(token.id, token.name, Role(token.role), frozenset(token.strands))
+    return Actor(
+        token.id,
+        token.name,
+        Role(token.role),
+        frozenset(token.strands),
+        contributors=frozenset(token.contributors or ()),
+    )
 
 
 # Every request runs it, so it is a plain statement, built once, read without the ORM.
@@ -129,6 +147,7 @@ _TOKEN_BY_DIGEST = sa.select(
     _columns.name,
     _columns.role,
     _columns.strands,
+    _columns.contributors,
     _columns.last_used_at,
     _columns.expires_at,
     _columns.revoked_at,
@@ -145,6 +164,16 @@ def ensure_can_write(actor: Actor, strand_slug: str | None = None) -> None:
         raise Forbidden("only an admin can do this")
     if strand_slug not in actor.strands:
         raise Forbidden(f"this token cannot change the strand {strand_slug!r}")
+
+
+def ensure_can_write_for_contributor(actor: Actor, contributor_slug: str) -> None:
+    """Commentary is written by admins, or by leads for the contributors their token names."""
+    if actor.role is Role.admin:
+        return
+    if actor.role is Role.viewer:
+        raise Forbidden("a viewer token can only read")
+    if contributor_slug not in actor.contributors:
+        raise Forbidden(f"this token cannot write for the contributor {contributor_slug!r}")
 
 
 def ensure_admin(actor: Actor) -> None:

@@ -20,6 +20,8 @@ class EventType(enum.StrEnum):
     and `recorded_at`. Risk events carry the `ref`, `strand` and the `risk` as
     GET /risks/{ref} shows it; `risk.updated` adds the `action` (updated, closed, reopened) and
     the `changes`. `return.submitted` carries the `strand`, `quarter` and the `return`.
+    `commentary.submitted` carries the `plan`, `quarter`, `contributor` and the submitted
+    `commentaries` (each as GET /pcp/commentary/{id} shows it).
     `quarter.locked` carries the `quarter`, `strategy_id`, who locked it and the published
     figures.
     """
@@ -32,6 +34,7 @@ class EventType(enum.StrEnum):
     risk_updated = "risk.updated"
     quarter_locked = "quarter.locked"
     return_submitted = "return.submitted"
+    commentary_submitted = "commentary.submitted"
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -136,6 +136,30 @@ def _rule(w: World) -> None:
     w.client.put("/api/v1/access/Tracker.Viewer", json={"role": "viewer"}, headers=w.admin)
 
 
+PCP_URL = "/api/v1/pcp/plans/police-and-crime-plan-2021-2024"
+
+
+def _pcp(w: World) -> dict[str, Any]:
+    return factories.pcp_plan(w.client, w.admin)
+
+
+def _commentary(w: World, plan: dict[str, Any]) -> dict[str, Any]:
+    body = {
+        "plan": plan["slug"],
+        "quarter": "2022-23-Q1",
+        "contributor": "north-lpa",
+        "commitment_id": plan["priorities"][0]["commitments"][0]["id"],
+        "body": "- A bullet.",
+    }
+    return factories.created(w.client.post("/api/v1/pcp/commentary", json=body, headers=w.admin))
+
+
+def _pcp_link(w: World) -> int:
+    _pcp(w)
+    body = {"strand": "hate-crime", "plan": "police-and-crime-plan-2021-2024", "priority": 1}
+    return factories.created(w.client.post("/api/v1/pcp/links", json=body, headers=w.admin))["id"]
+
+
 def _req(method: str, url: str, json: Any = None, **headers: str) -> Request:
     return Request(method, url, json, headers)
 
@@ -336,6 +360,103 @@ CASES: dict[tuple[str, str], tuple[str, Callable[[World], Request]]] = {
     ("DELETE", "/api/v1/dashboard/locks/{quarter}"): (
         "admin",
         lambda w: (_locked_q1(w), _req("DELETE", "/api/v1/dashboard/locks/2020-21-Q1"))[-1],
+    ),
+    ("POST", "/api/v1/pcp/plans"): (
+        "admin",
+        lambda w: _req(
+            "POST",
+            "/api/v1/pcp/plans",
+            {**factories.PCP_PLAN, "name": "Plan 2", "slug": "plan-2"},
+        ),
+    ),
+    ("POST", "/api/v1/pcp/plans/{plan}/priorities"): (
+        "admin",
+        lambda w: (_pcp(w), _req("POST", f"{PCP_URL}/priorities", {"number": 3, "title": "T"}))[-1],
+    ),
+    ("POST", "/api/v1/pcp/plans/{plan}/commitments"): (
+        "admin",
+        lambda w: (_pcp(w), _req("POST", f"{PCP_URL}/commitments", {"priority": 1, "text": "T"}))[
+            -1
+        ],
+    ),
+    ("POST", "/api/v1/pcp/plans/{plan}/contributors"): (
+        "admin",
+        lambda w: (_pcp(w), _req("POST", f"{PCP_URL}/contributors", {"name": "West LPA"}))[-1],
+    ),
+    # Commentary is written for a contributor: no strand lead may (contributors' own tokens are
+    # tested in tests/pcp).
+    ("POST", "/api/v1/pcp/commentary"): (
+        "admin",
+        lambda w: (
+            plan := _pcp(w),
+            _req(
+                "POST",
+                "/api/v1/pcp/commentary",
+                {
+                    "plan": plan["slug"],
+                    "quarter": "2022-23-Q1",
+                    "contributor": "north-lpa",
+                    "commitment_id": plan["priorities"][0]["commitments"][0]["id"],
+                    "body": "- A bullet.",
+                },
+            ),
+        )[-1],
+    ),
+    ("PATCH", "/api/v1/pcp/commentary/{commentary_id}"): (
+        "admin",
+        lambda w: (
+            written := _commentary(w, _pcp(w)),
+            _req(
+                "PATCH",
+                f"/api/v1/pcp/commentary/{written['id']}",
+                {"body": "- Changed."},
+                **w.etag(f"/api/v1/pcp/commentary/{written['id']}"),
+            ),
+        )[-1],
+    ),
+    ("POST", "/api/v1/pcp/plans/{plan}/submissions"): (
+        "admin",
+        lambda w: (
+            _commentary(w, _pcp(w)),
+            _req(
+                "POST",
+                f"{PCP_URL}/submissions",
+                {"quarter": "2022-23-Q1", "contributor": "north-lpa"},
+            ),
+        )[-1],
+    ),
+    ("POST", "/api/v1/pcp/plans/{plan}/carry-forward"): (
+        "admin",
+        lambda w: (
+            _commentary(w, _pcp(w)),
+            _req(
+                "POST",
+                f"{PCP_URL}/carry-forward",
+                {"contributor": "north-lpa", "from_quarter": "2022-23-Q1"},
+            ),
+        )[-1],
+    ),
+    ("PUT", "/api/v1/pcp/plans/{plan}/updates/{quarter}"): (
+        "admin",
+        lambda w: (
+            _pcp(w),
+            _req("PUT", f"{PCP_URL}/updates/2022-23-Q1", {"version_label": "1.5"}),
+        )[-1],
+    ),
+    ("POST", "/api/v1/pcp/links"): (
+        "lead",
+        lambda w: (
+            _pcp(w),
+            _req(
+                "POST",
+                "/api/v1/pcp/links",
+                {"strand": "hate-crime", "plan": "police-and-crime-plan-2021-2024", "priority": 1},
+            ),
+        )[-1],
+    ),
+    ("DELETE", "/api/v1/pcp/links/{link_id}"): (
+        "lead",
+        lambda w: _req("DELETE", f"/api/v1/pcp/links/{_pcp_link(w)}"),
     ),
 }
 
