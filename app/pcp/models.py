@@ -77,6 +77,8 @@ class PcpContributor(SQLModel, table=True):
     plan_id: int = Field(foreign_key="pcp_plan.id", index=True, ondelete="CASCADE")
     slug: str = Field(sa_type=sa.String(80))
     name: str = Field(sa_type=sa.String(200))
+    # As the table layout's Who column writes it ("North Local Policing Authority (North LPA)").
+    full_name: str = Field(default="", sa_type=sa.String(300))
     kind: ContributorKind = Field(
         default=ContributorKind.area, sa_type=sa.Enum(ContributorKind, native_enum=False, length=16)
     )

@@ -44,6 +44,7 @@ class CommitmentCreate(InputModel):
 class ContributorCreate(InputModel):
     name: Name
     slug: Slug | None = None
+    full_name: Title | None = None
     kind: ContributorKind = ContributorKind.area
     position: Whole | None = Field(default=None, ge=1, le=1000)
 
@@ -67,6 +68,7 @@ class ContributorRead(OutputModel):
     id: int
     slug: str
     name: str
+    full_name: str
     kind: ContributorKind
     position: int
 

@@ -221,6 +221,7 @@ def add_contributor(
         plan_id=plan.id,
         slug=slug,
         name=data.name,
+        full_name=data.full_name or data.name,
         kind=data.kind,
         position=data.position or (last or 0) + 1,
     )

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("plan_id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=80), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("full_name", sa.String(length=300), nullable=False),
         sa.Column(
             "kind",
             sa.Enum("area", "unit", "force", name="contributorkind", native_enum=False, length=16),
