@@ -35,6 +35,7 @@ from app.periods.service import current_quarter
 from app.reports import render
 from app.reports import service as reports
 from app.reports.schemas import ReportFormat
+from app.seed import pcp as seed_pcp
 from app.seed import service as seed_service
 from app.strategies.models import Strand
 from app.tasks import spans
@@ -80,11 +81,16 @@ def seed() -> None:
     """Load the strategy in seed/ (running it again changes nothing)."""
     with write_session(_engine(), CLI) as session:
         report = seed_service.load_strategy(session=session)
+        plans = seed_pcp.load_pcp(session=session, actor=CLI, seed_dir=get_settings().seed_dir)
         session.commit()
     console.print(
         f"{report.strategy}: {len(report.created)} created, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged; tasks: {report.tasks_created} created, "
         f"{report.tasks_updated} updated"
+    )
+    console.print(
+        f"Police and Crime Plans: {plans.plans} plans, {plans.created} records created, "
+        f"{plans.unchanged} unchanged"
     )
 
 
@@ -109,7 +115,8 @@ def setup() -> None:
     with write_session(engine, CLI) as session:
         if seed_service.is_empty(session=session):
             report = seed_service.load_strategy(session=session)
-            console.print(f"seeded {report.strategy}")
+            seed_pcp.load_pcp(session=session, actor=CLI, seed_dir=get_settings().seed_dir)
+            console.print(f"seeded {report.strategy} and the Police and Crime Plans")
         has_admin = session.exec(
             select(ApiToken.id).where(ApiToken.role == Role.admin, ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
         ).first()
