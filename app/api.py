@@ -8,6 +8,7 @@ from app.core.query import refuse_unknown_query
 from app.dashboard.router import router as dashboard_router
 from app.imports.router import router as imports_router
 from app.imports.router import upload_router as imports_upload_router
+from app.pcp.router import reports_router as pcp_reports_router
 from app.pcp.router import router as pcp_router
 from app.people.router import router as people_router
 from app.periods.router import router as periods_router
@@ -34,3 +35,4 @@ api_router.include_router(reports_router)
 api_router.include_router(periods_router)
 api_router.include_router(people_router)
 api_router.include_router(pcp_router)
+api_router.include_router(pcp_reports_router)

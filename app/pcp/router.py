@@ -3,6 +3,7 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.responses import Response as FileResponse
 
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, set_etag
@@ -10,7 +11,7 @@ from app.core.db import SessionDep
 from app.core.pagination import Page, PageDep
 from app.core.quarters import QuarterParam
 from app.core.schemas import Id
-from app.pcp import service
+from app.pcp import document, render, service
 from app.pcp.schemas import (
     CarryForward,
     CommentaryCreate,
@@ -34,6 +35,7 @@ from app.pcp.schemas import (
 )
 
 router = APIRouter(prefix="/pcp", tags=["police and crime plan"])
+reports_router = APIRouter(tags=["police and crime plan"])
 
 PlanSlug = Annotated[str, Path(max_length=80, description="e.g. police-and-crime-plan-2021-2024")]
 QuarterPath = Annotated[QuarterParam, Path(description="e.g. 2022-23-Q1")]
@@ -267,3 +269,34 @@ def create_link(data: LinkCreate, session: SessionDep, actor: ActorDep) -> LinkR
 def delete_link(link_id: Annotated[Id, Path()], session: SessionDep, actor: ActorDep) -> None:
     """Remove a strand's link to a priority."""
     service.delete_link(session=session, actor=actor, link_id=link_id)
+
+
+@reports_router.get(
+    "/reports/quarterly-update",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {media: {} for media in render.MEDIA_TYPES.values()},
+            "description": "The quarterly update as a file.",
+        }
+    },
+)
+def quarterly_update(
+    session: SessionDep,
+    plan: Annotated[str, Query(max_length=80, description="e.g. police-and-crime-plan-2021-2024")],
+    quarter: Annotated[QuarterParam, Query(description="e.g. 2022-23-Q1")],
+    format: render.UpdateFormat = render.UpdateFormat.md,
+    drafts: Annotated[bool, Query(description="Include commentary not yet submitted.")] = False,
+) -> FileResponse:
+    """The quarterly update on a plan: title block, contents, and each priority's commentary."""
+    record = service.find_plan(session=session, slug=plan)
+    doc = document.build(session=session, plan=record, quarter=quarter, drafts=drafts)
+    body = render.render(doc, format)
+    disposition = "inline" if format is render.UpdateFormat.html else "attachment"
+    return FileResponse(
+        content=body,
+        media_type=render.MEDIA_TYPES[format],
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{render.filename(doc, format)}"'
+        },
+    )
