@@ -256,3 +256,35 @@ def test_submitting_raises_commentary_submitted(
         ).scalars()
     assert (event["plan"], event["quarter"], event["contributor"]) == (PLAN, Q1, "north-lpa")
     assert [(c["id"], c["status"]) for c in event["commentaries"]] == [(written["id"], "submitted")]
+
+
+def test_a_retried_post_with_an_idempotency_key_writes_one_commentary(
+    client: TestClient, plan: dict, north: dict, engine: Engine
+) -> None:
+    headers = {**north, "Idempotency-Key": "north-q1-1"}
+    first = write(client, headers, plan)
+    again = write(client, headers, plan)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert row_count(engine, "pcp_commentary") == 1
+
+
+def test_every_commentary_write_is_in_the_audit_trail(
+    client: TestClient, plan: dict, north: dict, admin: dict
+) -> None:
+    created = write(client, north, plan)
+    url = f"/api/v1/pcp/commentary/{created.json()['id']}"
+    client.patch(
+        url, json={"body": "- Changed."}, headers={**north, "If-Match": created.headers["etag"]}
+    )
+    client.post(
+        f"{PLAN_URL}/submissions", json={"quarter": Q1, "contributor": "north-lpa"}, headers=north
+    )
+    trail = client.get("/api/v1/audit?entity=pcp_commentary", headers=admin).json()["items"]
+    assert [(e["action"], e["actor"]) for e in trail] == [
+        ("update", "North writer"),
+        ("create", "North writer"),
+    ]
+    submitted = client.get("/api/v1/audit?entity=pcp_submission", headers=admin).json()["items"]
+    assert [(e["action"], e["actor"]) for e in submitted] == [("create", "North writer")]

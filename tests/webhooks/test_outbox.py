@@ -63,6 +63,7 @@ def test_every_event_type_the_issue_names_is_known() -> None:
         "risk.updated",
         "quarter.locked",
         "return.submitted",
+        "commentary.submitted",
     )
 
 
