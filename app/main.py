@@ -26,7 +26,8 @@ from app.core.openapi import install_openapi
 from app.core.outbox import BackgroundRunner, Channel, Runner
 from app.mail.metrics import MailCollector
 from app.mail.worker import MailWorker
-from app.people.oidc import Provider
+from app.people.oidc import Provider, origin_of
+from app.people.pages import router as sign_in_router
 from app.people.principal import SeenPeople
 from app.reports.pages import router as pages_router
 from app.web.docs import install_docs
@@ -108,7 +109,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(
         WriteRateLimit, per_minute=settings.write_rate_per_minute, burst=settings.write_burst
     )
-    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    app.add_middleware(
+        SecurityHeaders,
+        frame_ancestors=settings.frame_ancestors,
+        form_targets=[origin_of(settings.oidc_issuer)] if settings.oidc_issuer else [],
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -130,6 +135,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(api_router)
     app.include_router(pages_router)
     app.include_router(web_router)
+    app.include_router(sign_in_router)
     install_docs(app)
     app.mount("/static", StaticFiles(packages=[("app.web", "static")]), name="static")
 

@@ -4,6 +4,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -178,9 +179,13 @@ class WriteRateLimit:
 class SecurityHeaders:
     """No sniffing anywhere; a content security policy and framing rule on HTML pages."""
 
-    def __init__(self, app: ASGIApp, *, frame_ancestors: str) -> None:
+    def __init__(
+        self, app: ASGIApp, *, frame_ancestors: str, form_targets: Sequence[str] = ()
+    ) -> None:
         self.app = app
         self.frame_ancestors = frame_ancestors.strip() or "'none'"
+        # Signing in and out with an identity provider redirects a form's answer to it.
+        self.form_action = " ".join(["'self'", *form_targets])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -211,7 +216,7 @@ class SecurityHeaders:
                     policy = (
                         "default-src 'self'; img-src 'self' data:; style-src 'self' "
                         f"'unsafe-inline'; object-src 'none'; base-uri 'none'; "
-                        f"form-action 'self'; frame-ancestors {self.frame_ancestors}"
+                        f"form-action {self.form_action}; frame-ancestors {self.frame_ancestors}"
                     )
                     extra.append((b"content-security-policy", policy.encode()))
                     if self.frame_ancestors == "'none'":

@@ -33,6 +33,13 @@ class TokenRefused(Unauthorized):
     """A provider token that does not verify; `reason` is what is logged, never the token."""
 
 
+def origin_of(url: str) -> str:
+    """`https://login.example/tenant/v2.0` → `https://login.example`."""
+    parts = httpx.URL(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.host}{port}"
+
+
 def looks_like_jwt(value: str) -> bool:
     return value.count(".") == 2
 

@@ -18,7 +18,7 @@ from app.auth import service as auth
 from app.core.db import SessionDep
 from app.core.errors import DomainError, Unauthorized
 from app.core.quarters import Quarter, QuarterError
-from app.people import sessions
+from app.people import sessions, signin
 from app.periods.service import current_quarter
 from app.reports import service
 from app.reports.render.html import page
@@ -40,6 +40,14 @@ PAGE_HEADERS = {"Referrer-Policy": "same-origin", "Cache-Control": "private, no-
 
 def _html(content: str, status_code: int = 200, **headers: str) -> HTMLResponse:
     return HTMLResponse(content, status_code=status_code, headers={**PAGE_HEADERS, **headers})
+
+
+def _provider_name(request: Request) -> str | None:
+    """The sign-in button's provider, when single sign-on is set up for the page."""
+    settings = request.app.state.settings
+    if request.app.state.oidc is None or not settings.oidc_client_id:
+        return None
+    return settings.oidc_provider_name
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -88,7 +96,7 @@ def home(
 def sign_in_form(request: Request, session: SessionDep) -> Response:
     if sessions.current(request, session) is not None:
         return RedirectResponse("/", status_code=303)
-    return _html(page("sign_in.html"))
+    return _html(page("sign_in.html", provider_name=_provider_name(request)))
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -97,7 +105,14 @@ def sign_in(
 ) -> Response:
     # Login CSRF: no other site may sign a visitor in as someone else.
     if not sessions.from_this_site(request):
-        return _html(page("sign_in.html", error="Sign in from this site's own sign-in page."), 403)
+        return _html(
+            page(
+                "sign_in.html",
+                error="Sign in from this site's own sign-in page.",
+                provider_name=_provider_name(request),
+            ),
+            403,
+        )
     token = token.strip()
     try:
         actor = auth.authenticate(
@@ -107,7 +122,11 @@ def sign_in(
         )
     except Unauthorized as error:
         message = f"That token was refused: {error.detail}." if token else "Enter your token."
-        return _html(page("sign_in.html", error=message), 401, **error.headers)
+        return _html(
+            page("sign_in.html", error=message, provider_name=_provider_name(request)),
+            401,
+            **error.headers,
+        )
     hours = request.app.state.settings.session_hours
     _, clear = sessions.start(session=session, hours=hours, token_id=actor.token_id)
     return sessions.set_cookie(RedirectResponse("/", status_code=303), request, clear, hours)
@@ -122,7 +141,20 @@ def sign_out(
     if not sessions.from_this_site(request):
         return _html(page("sign_in.html", error="Sign out from this site's own pages."), 403)
     found = sessions.current(request, session)
+    target = "/sign-in"
     if found is not None:
         sessions.check_csrf(found[0], csrf_token)
         sessions.end(session=session, clear=request.cookies.get(sessions.SESSION_COOKIE))
-    return sessions.forget_cookie(RedirectResponse("/sign-in", status_code=303), request)
+        provider = request.app.state.oidc
+        if provider is not None:
+            # A person signs out at the provider too, where it has an end-session endpoint.
+            target = (
+                signin.end_session_url(
+                    provider=provider,
+                    settings=request.app.state.settings,
+                    record=found[0],
+                    back=str(request.url_for("sign_in_form")),
+                )
+                or target
+            )
+    return sessions.forget_cookie(RedirectResponse(target, status_code=303), request)

@@ -35,6 +35,7 @@ NOT_TOKEN_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/workspace/update"): "a page form, from this site only (tests/web)",
     ("POST", "/workspace/tasks/{task_id}/comments"): "a page form (tests/web)",
     ("POST", "/workspace/returns/{slug}"): "a page form (tests/web)",
+    ("POST", "/sign-in/oidc"): "sends the browser to the identity provider (tests/people)",
 }
 
 
