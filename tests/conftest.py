@@ -68,11 +68,27 @@ def _empty(engine: Engine) -> None:
                 connection.execute(sa.text(f"ALTER SEQUENCE {sequence} RESTART"))
 
 
+def _unnamed_audit_entries(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                sa.text("SELECT entity, action FROM audit_entry WHERE entity_id = '' LIMIT 5")
+            )
+        ]
+
+
 @pytest.fixture(autouse=True)
-def clean_database(request: pytest.FixtureRequest) -> None:
-    """Every test that touches the database starts from empty tables."""
-    if "engine" in request.fixturenames or "client" in request.fixturenames:
+def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that touches the database starts from empty tables, and leaves no audit entry
+    that fails to say which record it is about (whatever tables the test wrote)."""
+    uses_database = "engine" in request.fixturenames or "client" in request.fixturenames
+    if uses_database:
         _empty(request.getfixturevalue("engine"))
+    yield
+    if uses_database:
+        unnamed = _unnamed_audit_entries(request.getfixturevalue("engine"))
+        assert unnamed == [], "audit entries without the id of their record (entity, action)"
 
 
 @pytest.fixture

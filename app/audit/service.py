@@ -97,9 +97,18 @@ def _audited(obj: Any) -> bool:
     return getattr(type(obj), "__audit__", True) and hasattr(type(obj), "__table__")
 
 
-def _entry(session: OrmSession, obj: Any, action: str, before: Any, after: Any) -> dict:
+def _entry(
+    session: OrmSession,
+    obj: Any,
+    action: str,
+    before: Any,
+    after: Any,
+    strand_id: int | None = None,
+) -> dict:
     actor = _actor(session)
-    identity = sa.inspect(obj).identity
+    # Read from the record itself: a row just inserted has its key but no identity until the
+    # flush is over, and its entry must still say which row it is.
+    identity = sa.inspect(obj).mapper.primary_key_from_instance(obj)
     return {
         "at": utcnow(),
         "actor_token_id": actor.token_id or None,
@@ -107,8 +116,8 @@ def _entry(session: OrmSession, obj: Any, action: str, before: Any, after: Any) 
         "actor": actor.name,
         "action": action,
         "entity": type(obj).__tablename__,
-        "entity_id": "-".join(str(part) for part in identity) if identity else "",
-        "strand_id": _strand_id(session, obj),
+        "entity_id": "-".join(str(part) for part in identity if part is not None),
+        "strand_id": strand_id if strand_id is not None else _strand_id(session, obj),
         "before": before,
         "after": after,
     }
@@ -158,13 +167,15 @@ def record(
     )
 
 
-def record_created(*, session: Session, records: Iterable[Any]) -> None:
-    """Record records written in bulk, which the ORM (and so the listener) never saw."""
+def record_created(
+    *, session: Session, records: Iterable[Any], strand_id: int | None = None
+) -> None:
+    """Record records written in bulk, which the ORM (and so the listener) never saw.
+
+    `strand_id`, when the caller knows it, spares looking up each record's strand.
+    """
     entries = [
-        {
-            **_entry(session, record, "create", None, _snapshot(record)),
-            "entity_id": str(record.id),
-        }
+        _entry(session, record, "create", None, _snapshot(record), strand_id=strand_id)
         for record in records
     ]
     if entries:

@@ -88,6 +88,8 @@ class StatusSpan(SQLModel, table=True):
     same reason. Withdrawn spans, and spans that hold at no quarter's end, are not kept.
     """
 
+    __audit__ = False  # derived from tasks and events, which are audited
+
     __tablename__ = "status_span"
     __table_args__ = (
         # Serves both the dashboard (one quarter) and the trend (the spans grouped as they come).
@@ -116,6 +118,8 @@ class SpanCount(SQLModel, table=True):
     A dashboard or a trend over many quarters then reads a few thousand rows however long the
     history. A count that falls to 0 keeps its row; it counts nothing.
     """
+
+    __audit__ = False  # derived from tasks and events, which are audited
 
     __tablename__ = "span_count"
 

@@ -252,24 +252,37 @@ def create_tasks(
     )
     if len(ids) != len(rows):
         raise Conflict("another change to the plan was made at the same moment: try again")
-    session.execute(
-        sa.insert(StatusEvent),
-        [
-            {
-                "task_id": task_id,
-                "status": row["status"],
-                "effective_date": row["added_on"],
-                "note": "Task added to the plan.",
-                "recorded_by": actor.name,
-                "recorded_at": now,
-            }
-            for task_id, row in zip(ids, rows, strict=True)
-        ],
+    first_events = [
+        {
+            "task_id": task_id,
+            "status": row["status"],
+            "effective_date": row["added_on"],
+            "note": "Task added to the plan.",
+            "recorded_by": actor.name,
+            "recorded_at": now,
+        }
+        for task_id, row in zip(ids, rows, strict=True)
+    ]
+    session.execute(sa.insert(StatusEvent), first_events)
+    event_ids = list(
+        session.scalars(
+            sa.select(StatusEvent.id)
+            .where(StatusEvent.task_id.in_(ids))  # type: ignore[attr-defined]
+            .order_by(StatusEvent.task_id)
+        )
     )
     spans.changed(session, ids)
     # Written in bulk, so the audit trail and the outbox are told here rather than by the ORM.
     created = [Task(**row, id=task_id) for task_id, row in zip(ids, rows, strict=True)]
     audit.record_created(session=session, records=created)
+    audit.record_created(
+        session=session,
+        records=[
+            StatusEvent(**event, id=event_id)
+            for event_id, event in zip(event_ids, first_events, strict=True)
+        ],
+        strand_id=strand.id,
+    )
     emit_many(
         session=session,
         type=EventType.task_created,
