@@ -12,6 +12,7 @@ from app.pcp.router import reports_router as pcp_reports_router
 from app.pcp.router import router as pcp_router
 from app.people.router import router as people_router
 from app.periods.router import router as periods_router
+from app.reminders.router import router as reminders_router
 from app.reports.router import router as reports_router
 from app.returns.router import router as returns_router
 from app.risks.router import router as risks_router
@@ -36,3 +37,4 @@ api_router.include_router(periods_router)
 api_router.include_router(people_router)
 api_router.include_router(pcp_router)
 api_router.include_router(pcp_reports_router)
+api_router.include_router(reminders_router)

@@ -3,7 +3,7 @@
 import getpass
 import signal
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +19,7 @@ from sqlmodel import select
 from app.auth import service as auth
 from app.auth.models import ApiToken, Role
 from app.auth.service import Actor
-from app.core.base import utcnow
+from app.core.base import today, utcnow
 from app.core.config import get_settings
 from app.core.db import make_engine, read_session, write_session
 from app.core.errors import DomainError
@@ -32,6 +32,7 @@ from app.main import outbox_runner
 from app.pcp.models import PcpContributor
 from app.people import service as people
 from app.periods.service import current_quarter
+from app.reminders import service as reminders
 from app.reports import render
 from app.reports import service as reports
 from app.reports.schemas import ReportFormat
@@ -50,6 +51,8 @@ access_app = typer.Typer(
 app.add_typer(access_app, name="access")
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+reminders_app = typer.Typer(help="Reminder e-mails.", no_args_is_help=True)
+app.add_typer(reminders_app, name="reminders")
 console = Console(stderr=True)
 
 LOCAL_ADMIN = "local-admin"
@@ -403,11 +406,61 @@ def report_board(
     console.print(f"wrote {path} ({report.title})")
 
 
+@reminders_app.command("send")
+def reminders_send(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say who would get what, and queue nothing.")
+    ] = False,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Run the pass as on this day (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Queue the reminder digests due today (the worker sends them) and say who gets what."""
+    settings = get_settings()
+    try:
+        day = date.fromisoformat(on) if on else today()
+    except ValueError:
+        console.print(f"[red]error:[/red] --on {on!r} is not a date written YYYY-MM-DD")
+        raise typer.Exit(code=2) from None
+    with write_session(_engine(), CLI) as session:
+        try:
+            result = reminders.run_pass(
+                session=session, day=day, settings=settings, dry_run=dry_run
+            )
+        except DomainError as error:
+            _fail(error)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    if result.quarter is None:
+        typer.echo(f"{day}: not a reminder day; nothing to send")
+        return
+    typer.echo(
+        f"{day}: reminders for the {result.quarter.board_label} returns, due "
+        f"{result.return_deadline}"
+    )
+    for digest in result.digests:
+        label = "would send" if dry_run and digest.status == "queued" else digest.status
+        reason = f" ({digest.reason})" if digest.reason else ""
+        typer.echo(f"{digest.name} <{digest.email}>: {label}{reason}")
+        for item in digest.items:
+            typer.echo(f"  - {item.kind}: {item.title} ({item.detail})")
+    for owner in result.unlinked:
+        typer.echo(f"not linked to anyone: {owner}")
+    queued = len(result.queued)
+    if dry_run:
+        typer.echo(f"{queued} digests would be queued; nothing was sent")
+    else:
+        typer.echo(f"{queued} digests queued; the worker sends them (or `tracker worker --once`)")
+
+
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Send what is due now, then stop.")] = False,
 ) -> None:
-    """Deliver webhooks until stopped (SIGTERM or Ctrl-C), beside or instead of the API's."""
+    """Deliver webhooks and mail, and run the daily reminder pass, until stopped (SIGTERM or
+    Ctrl-C), beside or instead of the API's worker."""
     settings = get_settings()
     configure_logging(settings.log_level)
     runner = outbox_runner(_engine(), settings)

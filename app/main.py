@@ -29,6 +29,7 @@ from app.mail.worker import MailWorker
 from app.people.oidc import Provider, origin_of
 from app.people.pages import router as sign_in_router
 from app.people.principal import SeenPeople
+from app.reminders.worker import ReminderSchedule
 from app.reports.pages import router as pages_router
 from app.web.docs import install_docs
 from app.web.pages import router as web_router
@@ -38,7 +39,7 @@ from app.webhooks.worker import Worker as WebhookWorker
 
 def outbox_runner(engine: Engine, settings: Settings) -> Runner:
     """The outbox's channels, as the in-process worker and `tracker worker` run them."""
-    channels: list[Channel] = [WebhookWorker(engine, settings)]
+    channels: list[Channel] = [WebhookWorker(engine, settings), ReminderSchedule(engine, settings)]
     # Without an SMTP server, mail waits in the outbox until one is configured.
     if settings.smtp_host:
         channels.append(MailWorker(engine, settings))

@@ -16,6 +16,7 @@ from app.pcp.models import (
 )
 from app.people.models import AccessRule, Person, PersonAlias, SignInAttempt, WebSession
 from app.periods.models import QuarterLock, QuarterTimetable
+from app.reminders.models import Reminder
 from app.returns.models import QuarterlyReturn, ReturnRevision
 from app.risks.models import Risk, RiskEvent
 from app.strategies.models import DeliveryPlan, Strand, Strategy
@@ -41,6 +42,7 @@ __all__ = [
     "QuarterLock",
     "QuarterTimetable",
     "QuarterlyReturn",
+    "Reminder",
     "ReturnRevision",
     "Risk",
     "RiskEvent",

@@ -16,6 +16,8 @@ from app.people.schemas import (
     AccessRuleWrite,
     AliasCreate,
     MeRead,
+    MeReminders,
+    MeUpdate,
     PersonRead,
     ResponsibilitiesRead,
 )
@@ -34,6 +36,13 @@ def me(actor: ActorDep) -> MeRead:
         strands=sorted(actor.strands),
         via=actor.via,
     )
+
+
+@router.patch("/me")
+def update_me(data: MeUpdate, session: SessionDep, actor: ActorDep) -> MeReminders:
+    """Turn your own reminder e-mails off (`{"reminders": false}`) or on again (a person only)."""
+    person = service.set_reminders(session=session, actor=actor, enabled=data.reminders)
+    return MeReminders(reminders=person.reminders_enabled)
 
 
 def _read(person: Person, aliases: list[str]) -> PersonRead:

@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import Field
 
 from app.auth.models import Role
-from app.core.schemas import InputModel, OutputModel, Slug, text
+from app.core.schemas import Flag, InputModel, OutputModel, Slug, text
 
 Alias = text(200, 1)
 
@@ -16,6 +16,14 @@ class MeRead(OutputModel):
     role: Role
     strands: list[str]
     via: str = Field(description="`token` for an API token, `oidc` for a person signed in.")
+
+
+class MeUpdate(InputModel):
+    reminders: Flag = Field(description="false turns your reminder e-mails off, true back on.")
+
+
+class MeReminders(OutputModel):
+    reminders: bool
 
 
 class PersonRead(OutputModel):

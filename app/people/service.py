@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from app.auth.models import Role
 from app.auth.service import Actor, ensure_admin
 from app.core.base import utcnow
-from app.core.errors import Forbidden, Invalid, NotFound
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams, count
 from app.people.models import AccessRule, Person, PersonAlias
 from app.strategies.models import Strand
@@ -183,6 +183,22 @@ def access_for(*, session: Session, values: Sequence[str]) -> tuple[Role, frozen
     role = max((rule.role for rule in rules), key=RANK.__getitem__)
     strands = frozenset(slug for rule in rules if rule.role is Role.lead for slug in rule.strands)
     return role, strands if role is Role.lead else frozenset()
+
+
+def set_reminders(*, session: Session, actor: Actor, enabled: bool) -> Person:
+    """Turn the caller's own reminder e-mails on or off; only a person has any."""
+    if actor.person_id is None:
+        raise Conflict(
+            "reminders go to people who sign in with the identity provider: an API token has "
+            "none to turn on or off"
+        )
+    person = get_person(session=session, person_id=actor.person_id)
+    if person.reminders_enabled != enabled:
+        person.reminders_enabled = enabled
+        person.updated_at = utcnow()
+        session.add(person)
+        session.flush()
+    return person
 
 
 def actor_for(*, session: Session, person: Person, values: Sequence[str]) -> Actor:
