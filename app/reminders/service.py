@@ -4,13 +4,13 @@ On the days the quarter's timetable names (working days before the deadline, and
 person linked to something owed gets one digest: the tasks they own with no status event dated
 in the quarter and no comment since it began, their overdue tasks, the open risks they own whose
 review date has passed, and, for a strand's lead, the strand's return if it is not submitted.
-Owners and leads are linked to people by name, e-mail or alias, as the people domain folds them.
+Owners and leads are linked to people by name, e-mail or alias, by the rule of
+`app/people/links.py`.
 
 The digest's mail is written in the transaction that decides it, with a row in `reminder` per
 person and day, so a second pass the same day sends nothing again and a digest is never lost.
 """
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
@@ -26,8 +26,9 @@ from app.core.pagination import PageParams, count
 from app.core.quarters import Quarter
 from app.mail import service as mail
 from app.mail.models import MailMessage
-from app.people.models import Person, PersonAlias
-from app.people.service import fold
+from app.people import links
+from app.people.links import names_in
+from app.people.models import Person
 from app.periods import service as periods
 from app.periods.schemas import TimetableRead
 from app.reminders.models import Reminder, ReminderStatus
@@ -62,6 +63,14 @@ class Item:
     title: str
     detail: str
     url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    owner: str
+    # The folded names the owner's text gives (see app/people/links.py).
+    names: frozenset[str]
+    item: Item
 
 
 @dataclass(slots=True)
@@ -120,17 +129,15 @@ def owed(
     day: date,
     deadline: date,
     base_url: str,
-) -> tuple[dict[str, list[Item]], dict[str, str]]:
-    """What is owed, by folded owner or lead, and how each of them is written."""
+) -> list[Owed]:
+    """Everything owed, each with the owner or lead it is written against."""
     base = base_url.rstrip("/")
-    by_owner: dict[str, list[Item]] = defaultdict(list)
-    written: dict[str, str] = {}
+    found: list[Owed] = []
 
     def add(owner: str, item: Item) -> None:
-        key = fold(owner)
-        if key:
-            by_owner[key].append(item)
-            written.setdefault(key, " ".join(owner.split()))
+        names = names_in(owner)
+        if names:
+            found.append(Owed(" ".join(owner.split()), frozenset(names), item))
 
     began = datetime.combine(quarter.first_day, time(), UK)
     updated = sa.or_(
@@ -207,19 +214,7 @@ def owed(
         detail = f"{strand.name}: the {quarter.board_label} return is due {_long(deadline)}"
         url = f"{base}/workspace/returns/{strand.slug}?quarter={quarter}"
         add(strand.lead, Item("return_missing", strand.slug, strand.name, detail, url))
-    return by_owner, written
-
-
-def _people(*, session: Session) -> list[tuple[Person, set[str]]]:
-    """Everyone, each with the folded names, e-mail and aliases that link them to plan text."""
-    aliases: dict[int, set[str]] = defaultdict(set)
-    for person_id, folded in session.execute(sa.select(PersonAlias.person_id, PersonAlias.folded)):
-        aliases[person_id].add(folded)
-    people = session.exec(select(Person).order_by(Person.name, Person.id)).all()
-    return [
-        (person, ({fold(person.name), fold(person.email)} | aliases[person.id]) - {""})  # type: ignore[index]
-        for person in people
-    ]
+    return found
 
 
 def _sorted(items: Sequence[Item]) -> list[Item]:
@@ -267,7 +262,7 @@ def run_pass(*, session: Session, day: date, settings: Settings, dry_run: bool) 
         return result
     quarter = Quarter.parse(timetable.quarter)
     result.quarter, result.return_deadline = quarter, timetable.return_deadline
-    by_owner, written = owed(
+    everything = owed(
         session=session,
         strategy_id=strategy.id,  # type: ignore[arg-type]
         quarter=quarter,
@@ -276,13 +271,14 @@ def run_pass(*, session: Session, day: date, settings: Settings, dry_run: bool) 
         base_url=settings.base_url,
     )
     already = set(session.exec(select(Reminder.person_id).where(Reminder.day == day)))
-    linked: set[str] = set()
-    for person, keys in _people(session=session):
-        mine = keys & by_owner.keys()
-        items = _sorted([item for key in sorted(mine) for item in by_owner[key]])
+    linked: set[int] = set()
+    for person in session.exec(select(Person).order_by(Person.name, Person.id)):
+        keys = links.keys_of(session=session, person=person)
+        mine = [n for n, owing in enumerate(everything) if owing.names & keys]
+        items = _sorted([everything[n].item for n in mine])
         if not items:
             continue
-        linked |= mine
+        linked.update(mine)
         digest = Digest(person.id, person.name, person.email, items, ReminderStatus.queued)  # type: ignore[arg-type]
         if person.id in already:
             digest.status = ALREADY_SENT
@@ -291,7 +287,7 @@ def run_pass(*, session: Session, day: date, settings: Settings, dry_run: bool) 
         elif not person.email:
             digest.status, digest.reason = ReminderStatus.skipped, "no e-mail address"
         result.digests.append(digest)
-    result.unlinked = sorted(written[key] for key in by_owner.keys() - linked)
+    result.unlinked = sorted({owing.owner for n, owing in enumerate(everything) if n not in linked})
     if not dry_run:
         for digest in result.digests:
             if digest.status != ALREADY_SENT:

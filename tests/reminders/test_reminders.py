@@ -336,3 +336,31 @@ def test_me_refuses_a_token_and_bad_bodies(client: TestClient, admin: dict) -> N
     for body in ({}, {"reminders": "no"}, {"reminders": 0}, {"reminders": False, "x": 1}):
         response = client.patch("/api/v1/me", json=body, headers=admin)
         assert response.status_code == 422, (body, response.text)
+
+
+def test_a_digest_shows_hostile_text_as_text_and_reaches_everyone_a_shared_owner_names(
+    world: dict,
+    engine: Engine,
+    tracker,
+    sender: MailWorker,
+    smtp_server: SmtpServer,
+    client: TestClient,
+    admin: dict,
+) -> None:
+    strand = client.get("/api/v1/strands/hate-crime", headers=admin).json()
+    title = '<script>alert("x")</script> & <b>co</b>'
+    factories.task(
+        client,
+        admin,
+        strand["plans"][0]["id"],
+        title,
+        owner="PC Shah / Carol Ward",
+        due_date="2021-03-01",
+    )
+    assert tracker("reminders", "send", "--on", REMINDER_DAY).exit_code == 0
+    assert sender.drain() == 3
+    ward = by_recipient(smtp_server)["Carol Ward <carol.ward@example.org>"]
+    assert [line.split(" | ")[0] for line in items_of(ward)] == [title, title]
+    html = ward.get_body(("html",)).get_content()
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;co&lt;/b&gt;" in html
+    assert "<script>" not in html
