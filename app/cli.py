@@ -22,7 +22,7 @@ from app.auth.service import Actor
 from app.core.base import today, utcnow
 from app.core.config import get_settings
 from app.core.db import make_engine, read_session, write_session
-from app.core.errors import DomainError
+from app.core.errors import DomainError, Invalid
 from app.core.logs import configure_logging
 from app.core.migrations import alembic_config
 from app.core.quarters import Quarter, QuarterError
@@ -329,12 +329,27 @@ def access_set(
     strand: Annotated[
         list[str] | None, typer.Option("--strand", help="A strand slug a lead may write.")
     ] = None,
+    contributor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--contributor", help="A Police and Crime Plan contributor a lead writes for."
+        ),
+    ] = None,
 ) -> None:
     """Grant a role (and a lead's strands) to whoever's claim holds the value."""
     with write_session(_engine(), CLI) as session:
+        known = set(session.exec(select(PcpContributor.slug)))
+        unknown = sorted(set(contributor or []) - known)
+        if unknown:
+            _fail(Invalid(f"unknown contributor: {', '.join(unknown)}", field="contributors"))
         try:
             rule, created = people.set_rule(
-                session=session, actor=CLI, claim_value=claim_value, role=role, strands=strand or []
+                session=session,
+                actor=CLI,
+                claim_value=claim_value,
+                role=role,
+                strands=strand or [],
+                contributors=contributor or [],
             )
         except DomainError as error:
             _fail(error)

@@ -46,6 +46,8 @@ class AccessRule(SQLModel, table=True):
     claim_value: str = Field(sa_type=sa.String(200), unique=True)
     role: Role = Field(sa_type=sa.Enum(Role, native_enum=False, length=16))
     strands: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    # The Police and Crime Plan contributors (slugs) a lead writes commentary for.
+    contributors: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by: str = Field(default="", sa_type=sa.String(200))

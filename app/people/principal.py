@@ -61,8 +61,17 @@ def actor_from_claims(
     values = service.claim_values(claims, request.app.state.settings.oidc_roles_claim)
     _, name, email = key
     if session is not None:
-        role, strands = service.access_for(session=session, values=values)
+        grant = service.grant_for(session=session, values=values)
     else:
         with read_session(engine) as own:
-            role, strands = service.access_for(session=own, values=values)
-    return Actor(0, name, role, strands, email or None, "oidc", person_id)
+            grant = service.grant_for(session=own, values=values)
+    return Actor(
+        0,
+        name,
+        grant.role,
+        grant.strands,
+        email or None,
+        "oidc",
+        person_id,
+        contributors=grant.contributors,
+    )

@@ -34,6 +34,7 @@ def me(actor: ActorDep) -> MeRead:
         email=actor.email,
         role=actor.role,
         strands=sorted(actor.strands),
+        contributors=sorted(actor.contributors),
         via=actor.via,
     )
 
@@ -133,6 +134,7 @@ def set_access(
         claim_value=claim_value,
         role=data.role,
         strands=data.strands,
+        contributors=data.contributors,
     )
     if created:
         response.status_code = status.HTTP_201_CREATED

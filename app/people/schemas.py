@@ -15,6 +15,9 @@ class MeRead(OutputModel):
     email: str | None
     role: Role
     strands: list[str]
+    contributors: list[str] = Field(
+        default_factory=list, description="The plan contributors a lead writes commentary for."
+    )
     via: str = Field(description="`token` for an API token, `oidc` for a person signed in.")
 
 
@@ -44,12 +47,14 @@ class AliasCreate(InputModel):
 class AccessRuleWrite(InputModel):
     role: Role
     strands: list[Slug] = Field(default_factory=list, max_length=100)
+    contributors: list[Slug] = Field(default_factory=list, max_length=100)
 
 
 class AccessRuleRead(OutputModel):
     claim_value: str
     role: Role
     strands: list[str]
+    contributors: list[str]
     updated_at: datetime
     updated_by: str
 

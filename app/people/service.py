@@ -1,6 +1,7 @@
 """People, the access rules that map the provider's claims to a role and strands, and aliases."""
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from sqlmodel import Session, select
 
@@ -113,9 +114,16 @@ def get_rule(*, session: Session, claim_value: str) -> AccessRule:
 
 
 def set_rule(
-    *, session: Session, actor: Actor, claim_value: str, role: Role, strands: Sequence[str]
+    *,
+    session: Session,
+    actor: Actor,
+    claim_value: str,
+    role: Role,
+    strands: Sequence[str],
+    contributors: Sequence[str] = (),
 ) -> tuple[AccessRule, bool]:
-    """Grant `role` (and, for a lead, `strands`) to everyone whose claim holds `claim_value`.
+    """Grant `role` (and, for a lead, `strands` and plan `contributors`) to everyone whose claim
+    holds `claim_value`.
 
     Returns the rule and whether it is new.
     """
@@ -123,11 +131,14 @@ def set_rule(
     claim_value = claim_value.strip()
     if not claim_value or len(claim_value) > 200:
         raise Invalid("a claim value is 1 to 200 characters", field="claim_value")
-    if role is Role.lead and not strands:
-        raise Invalid("a lead rule must name at least one strand", field="strands")
+    if role is Role.lead and not strands and not contributors:
+        raise Invalid("a lead rule must name at least one strand or contributor", field="strands")
     if role is not Role.lead and strands:
         raise Invalid("only lead rules are scoped to strands", field="strands")
+    if role is not Role.lead and contributors:
+        raise Invalid("only lead rules are scoped to contributors", field="contributors")
     wanted = sorted(set(strands))
+    writes_for = sorted(set(contributors))
     if wanted:
         known = set(session.exec(select(Strand.slug).where(Strand.slug.in_(wanted))))  # type: ignore[attr-defined]
         unknown = [slug for slug in wanted if slug not in known]
@@ -136,9 +147,15 @@ def set_rule(
     rule = session.exec(select(AccessRule).where(AccessRule.claim_value == claim_value)).first()
     created = rule is None
     if rule is None:
-        rule = AccessRule(claim_value=claim_value, role=role, strands=wanted, updated_by=actor.name)
-    elif (rule.role, rule.strands) != (role, wanted):
-        rule.role, rule.strands = role, wanted
+        rule = AccessRule(
+            claim_value=claim_value,
+            role=role,
+            strands=wanted,
+            contributors=writes_for,
+            updated_by=actor.name,
+        )
+    elif (rule.role, rule.strands, rule.contributors) != (role, wanted, writes_for):
+        rule.role, rule.strands, rule.contributors = role, wanted, writes_for
         rule.updated_at, rule.updated_by = utcnow(), actor.name
     session.add(rule)
     session.flush()
@@ -166,6 +183,18 @@ def access_for(*, session: Session, values: Sequence[str]) -> tuple[Role, frozen
 
     With no rule matching there is no access at all, never a default role.
     """
+    grant = grant_for(session=session, values=values)
+    return grant.role, grant.strands
+
+
+class Grant(NamedTuple):
+    role: Role
+    strands: frozenset[str]
+    contributors: frozenset[str]
+
+
+def grant_for(*, session: Session, values: Sequence[str]) -> Grant:
+    """`access_for`, with the plan contributors a lead's rules let it write commentary for."""
     rules = (
         list(
             session.exec(
@@ -181,8 +210,14 @@ def access_for(*, session: Session, values: Sequence[str]) -> tuple[Role, frozen
             f"({', '.join(values) or 'none'}): ask an administrator for access"
         )
     role = max((rule.role for rule in rules), key=RANK.__getitem__)
-    strands = frozenset(slug for rule in rules if rule.role is Role.lead for slug in rule.strands)
-    return role, strands if role is Role.lead else frozenset()
+    if role is not Role.lead:
+        return Grant(role, frozenset(), frozenset())
+    leads = [rule for rule in rules if rule.role is Role.lead]
+    return Grant(
+        role,
+        frozenset(slug for rule in leads for slug in rule.strands),
+        frozenset(slug for rule in leads for slug in rule.contributors or ()),
+    )
 
 
 def set_reminders(*, session: Session, actor: Actor, enabled: bool) -> Person:
@@ -202,12 +237,13 @@ def set_reminders(*, session: Session, actor: Actor, enabled: bool) -> Person:
 
 
 def actor_for(*, session: Session, person: Person, values: Sequence[str]) -> Actor:
-    role, strands = access_for(session=session, values=values)
+    role, strands, contributors = grant_for(session=session, values=values)
     return Actor(
         token_id=0,
         name=person.name or person.email or person.subject,
         role=role,
         strands=strands,
+        contributors=contributors,
         email=person.email or None,
         via="oidc",
         person_id=person.id,

@@ -91,7 +91,13 @@ def actor_of(*, session: Session, record: WebSession) -> Actor:
             raise Unauthorized("the token is not valid")
         if token.expires_at is not None and token.expires_at <= now:
             raise Unauthorized("the token has expired")
-        return Actor(token.id, token.name, Role(token.role), frozenset(token.strands))  # type: ignore[arg-type]
+        return Actor(
+            token.id,  # type: ignore[arg-type]
+            token.name,
+            Role(token.role),
+            frozenset(token.strands),
+            contributors=frozenset(token.contributors or ()),
+        )
     person = session.get(Person, record.person_id) if record.person_id is not None else None
     if person is None:
         raise Unauthorized("the session is not valid")

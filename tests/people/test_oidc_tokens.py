@@ -56,6 +56,7 @@ def test_a_lead_signed_in_at_the_provider_writes_only_their_strands_as_themselve
         "email": "amy.shah@force.example",
         "role": "lead",
         "strands": ["hate-crime"],
+        "contributors": [],
         "via": "oidc",
     }
     made = _task(oidc_client, amy, world["hate_plan"])
@@ -283,3 +284,34 @@ def test_readyz_is_503_while_the_provider_was_never_reached(
         )
         token = f"{_b64({'alg': 'RS256', 'kid': 'k'})}.{_b64({'sub': 'x'})}.c2ln"
         assert client.get("/api/v1/me", headers=bearer(token)).status_code == 503
+
+
+def test_an_access_rule_names_the_plan_contributors_a_person_writes_for(
+    oidc_client: TestClient, provider: Provider, admin: dict
+) -> None:
+    plan = factories.pcp_plan(oidc_client, admin)
+    rule = {"role": "lead", "contributors": ["north-lpa"]}
+    set_rule = oidc_client.put("/api/v1/access/Tracker.NorthLPA", json=rule, headers=admin)
+    assert set_rule.status_code == 201
+    assert (set_rule.json()["strands"], set_rule.json()["contributors"]) == ([], ["north-lpa"])
+    provider.add_user("nia", "Nia Cole", "nia.cole@force.example", roles=["Tracker.NorthLPA"])
+    nia = bearer(provider.sign_in("nia")["access_token"])
+    me = oidc_client.get("/api/v1/me", headers=nia).json()
+    assert (me["role"], me["strands"], me["contributors"]) == ("lead", [], ["north-lpa"])
+    commitment = plan["priorities"][0]["commitments"][0]["id"]
+
+    def write(contributor: str) -> int:
+        body = {
+            "plan": plan["slug"],
+            "quarter": "2022-23-Q1",
+            "contributor": contributor,
+            "commitment_id": commitment,
+            "body": "- Colchester.",
+        }
+        return oidc_client.post("/api/v1/pcp/commentary", json=body, headers=nia).status_code
+
+    assert (write("north-lpa"), write("south-lpa")) == (201, 403)
+    viewer_rule = {"role": "viewer", "contributors": ["north-lpa"]}
+    refused = oidc_client.put("/api/v1/access/Tracker.Viewer", json=viewer_rule, headers=admin)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["contributors"]

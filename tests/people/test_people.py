@@ -34,6 +34,7 @@ def test_me_answers_for_every_kind_of_token(client: TestClient, make_token: Toke
         "email": None,
         "role": "lead",
         "strands": ["hate-crime", "night-time-economy"],
+        "contributors": [],
         "via": "token",
     }
     viewer = client.get("/api/v1/me", headers=bearer(make_token("viewer", name="intranet")))
@@ -42,6 +43,7 @@ def test_me_answers_for_every_kind_of_token(client: TestClient, make_token: Toke
         "email": None,
         "role": "viewer",
         "strands": [],
+        "contributors": [],
         "via": "token",
     }
     refused = client.get("/api/v1/me")
@@ -83,7 +85,7 @@ def test_admins_keep_the_access_rules(client: TestClient, admin: dict, strands: 
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
-        ({"role": "lead"}, "a lead rule must name at least one strand"),
+        ({"role": "lead"}, "a lead rule must name at least one strand or contributor"),
         ({"role": "viewer", "strands": ["hate-crime"]}, "only lead rules are scoped to strands"),
         ({"role": "lead", "strands": ["no-such-strand"]}, "unknown strand: no-such-strand"),
     ],
@@ -197,6 +199,7 @@ def test_a_web_session_answers_me_and_ends_on_time_or_on_sign_out(
         "email": None,
         "role": "lead",
         "strands": ["hate-crime"],
+        "contributors": [],
         "via": "token",
     }
     with engine.begin() as connection:
