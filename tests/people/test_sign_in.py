@@ -79,6 +79,7 @@ def test_a_lead_signs_in_through_the_provider_and_out_of_both(
         "email": "amy.shah@force.example",
         "role": "lead",
         "strands": ["hate-crime"],
+        "contributors": [],
         "via": "oidc",
     }
     out = oidc_client.post(
