@@ -1,8 +1,8 @@
 """Access rules name the Police and Crime Plan contributors a lead writes commentary for, as
 tokens do.
 
-Revision ID: 0022_access_contributors
-Revises: 0018_pcp
+Revision ID: 0023_access_contributors
+Revises: 0017_reminders
 Create Date: 2026-12-01 21:10:00.000000
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022_access_contributors"
-down_revision: str | None = "0018_pcp"
+revision: str = "0023_access_contributors"
+down_revision: str | None = "0017_reminders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
