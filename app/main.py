@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from starlette.responses import Response
 
 from app.api import api_router
+from app.core import idempotency
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, writer
 from app.core.errors import install_error_handlers, problem
@@ -100,7 +101,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     install_openapi(app)
     # The last added runs first: headers on everything, then rate, then input checks.
-    app.add_middleware(IdempotencyMiddleware)
+    idempotency.install(app)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        lease_seconds=settings.idempotency_lease_seconds,
+        retention_hours=settings.idempotency_retention_hours,
+    )
     app.add_middleware(
         InputGuard,
         max_body_bytes=settings.max_body_bytes,

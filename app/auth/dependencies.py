@@ -8,6 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import service
 from app.auth.service import Actor
+from app.core import idempotency
 from app.core.db import READ_METHODS, SessionDep
 from app.core.errors import Unauthorized
 from app.people import oidc, principal, sessions
@@ -48,6 +49,7 @@ def current_actor(
             seen=request.app.state.people_seen,
         )
         request.state.actor = actor
+        idempotency.claim(request)
         return actor
     actor = service.authenticate(
         engine=request.app.state.engine,
@@ -58,6 +60,8 @@ def current_actor(
         session=session if request.method in READ_METHODS else None,
     )
     request.state.actor = actor
+    # Only now, with the token known good, may the request's Idempotency-Key be written.
+    idempotency.claim(request)
     return actor
 
 

@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     import_max_unpacked_bytes: int = Field(
         default=100 * 1024 * 1024, description="The most an .xlsx upload may unpack to."
     )
+    idempotency_lease_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="How long a claimed Idempotency-Key waits for its request before it lapses.",
+    )
+    idempotency_retention_hours: float = Field(
+        default=24, gt=0, description="How long an Idempotency-Key's answer is kept for replays."
+    )
     token_touch_seconds: int = Field(
         default=60, description="How stale a token's last_used_at may get before it is written."
     )

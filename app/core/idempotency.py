@@ -1,12 +1,18 @@
 """`Idempotency-Key` on POST: a retried request gets the first answer and writes nothing again.
 
-A key belongs to the token that sent it. The first request with a key claims it in a short
-transaction of its own, so a concurrent duplicate is turned away (409) rather than run twice. A
-successful answer is kept and replayed; a failed one frees the key so the client can try again.
+A key belongs to the token that sent it. Once the request's token is authenticated (nothing is
+written for a request that is not), the key is claimed in a short transaction of its own, so a
+concurrent duplicate is turned away (409) rather than run twice. A successful answer is stored
+before it is sent, so an immediate retry is replayed byte for byte (`Idempotent-Replayed: true`);
+a failed one frees the key so the client can try again. A claim whose request never finished (the
+process died) lapses after a lease; keys are kept for a retention period, then pruned.
 """
 
 import hashlib
-from datetime import datetime
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
@@ -14,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -48,30 +55,44 @@ def _sha256(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def _claim(engine: Engine, owner: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
-    """Claim the key; return the earlier record instead when the key was used before."""
+def _claim(engine: Engine, pending: "Pending", now: datetime) -> IdempotencyRecord | None:
+    """Claim the key; return the earlier record instead when the key is held or was answered."""
     table = IdempotencyRecord.__table__
+    where = sa.and_(table.c.owner_digest == pending.owner, table.c.key == pending.key)
     with writer(engine).begin() as connection:
-        row = connection.execute(
-            sa.select(table).where(table.c.owner_digest == owner, table.c.key == key)
-        ).first()
+        row = connection.execute(sa.select(table).where(where)).first()
         if row is not None:
-            return IdempotencyRecord.model_validate(dict(row._mapping))
+            earlier = IdempotencyRecord.model_validate(dict(row._mapping))
+            kept_until = earlier.created_at + pending.retention
+            lapsed = earlier.status_code is None and earlier.created_at + pending.lease < now
+            if kept_until > now and not lapsed:
+                return earlier
+            # Forgotten after its retention, or an abandoned claim: the key is free again.
+            connection.execute(table.delete().where(where))
         try:
             with connection.begin_nested():
                 connection.execute(
                     table.insert().values(
-                        owner_digest=owner,
-                        key=key,
-                        fingerprint=fingerprint,
+                        owner_digest=pending.owner,
+                        key=pending.key,
+                        fingerprint=pending.fingerprint,
                         response_headers={},
                         response_body="",
-                        created_at=utcnow(),
+                        created_at=now,
                     )
                 )
         except IntegrityError:
-            return IdempotencyRecord(owner_digest=owner, key=key, fingerprint=fingerprint)
+            return IdempotencyRecord(
+                owner_digest=pending.owner, key=pending.key, fingerprint=pending.fingerprint
+            )
     return None
+
+
+def prune(engine: Engine, older_than: datetime) -> int:
+    """Forget keys claimed before `older_than`; returns how many."""
+    table = IdempotencyRecord.__table__
+    with writer(engine).begin() as connection:
+        return connection.execute(table.delete().where(table.c.created_at < older_than)).rowcount
 
 
 def _finish(
@@ -90,9 +111,79 @@ def _finish(
             )
 
 
+class IdempotentAnswer(Exception):
+    """The key was used before: this is the answer, instead of running the request again."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("answered from an earlier request with the same Idempotency-Key")
+        self.response = response
+
+
+@dataclass
+class Pending:
+    """A request's key, waiting for the request's token to be authenticated to be claimed."""
+
+    engine: Engine
+    owner: str
+    key: str
+    fingerprint: str
+    lease: timedelta
+    retention: timedelta
+    prune_due: bool = False
+    """Expired keys are to be pruned when this one is claimed."""
+    claimed: bool = False
+
+
+def claim(request: Request) -> None:
+    """Claim the request's Idempotency-Key, once its token has been authenticated.
+
+    Raises IdempotentAnswer when the key was used before (the earlier answer, a 409 while it is
+    still being processed, or a 422 for a different request).
+    """
+    pending: Pending | None = getattr(request.state, "idempotency", None)
+    if pending is None or pending.claimed:
+        return
+    earlier = _claim(pending.engine, pending, utcnow())
+    if earlier is not None:
+        request.state.idempotency = None
+        raise IdempotentAnswer(_answer_again(earlier, pending.fingerprint))
+    pending.claimed = True
+    if pending.prune_due:
+        prune(pending.engine, utcnow() - pending.retention)
+
+
+_BOUNDARY = re.compile(rb"boundary=\"?([^\";]+)\"?", re.IGNORECASE)
+
+
+def _fingerprint(scope: Scope, content_type: bytes, body: bytes) -> str:
+    """The request's path, query and content: a multipart upload's boundary (chosen afresh by
+    each client on each try) is left out, so a retried upload is the same request."""
+    found = _BOUNDARY.search(content_type)
+    if found:
+        boundary = found.group(1)
+        body = body.replace(b"--" + boundary, b"--")
+        content_type = content_type.replace(boundary, b"")
+    return _sha256(scope["path"].encode(), scope.get("query_string", b""), content_type, body)
+
+
+async def _answer(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, IdempotentAnswer)
+    return exc.response
+
+
+def install(app: Any) -> None:
+    """Let `claim` answer a reused key from wherever it is called."""
+    app.add_exception_handler(IdempotentAnswer, _answer)
+
+
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, *, lease_seconds: float = 60, retention_hours: float = 24
+    ) -> None:
         self.app = app
+        self.lease = timedelta(seconds=lease_seconds)
+        self.retention = timedelta(hours=retention_hours)
+        self._pruned_at = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -116,44 +207,61 @@ class IdempotencyMiddleware:
             return
 
         body = await _read_body(receive)
-        owner = _sha256(authorization)
-        fingerprint = _sha256(scope["path"].encode(), scope.get("query_string", b""), body)
         engine: Engine = scope["app"].state.engine
-        earlier = await anyio.to_thread.run_sync(_claim, engine, owner, key, fingerprint)
-        if earlier is not None:
-            await _answer_again(earlier, fingerprint, scope, receive, send)
-            return
+        pending = Pending(
+            engine=engine,
+            owner=_sha256(authorization),
+            key=key,
+            fingerprint=_fingerprint(scope, headers.get("content-type", b""), body),
+            lease=self.lease,
+            retention=self.retention,
+            prune_due=self._prune_due(),
+        )
+        scope.setdefault("state", {})["idempotency"] = pending
+        # The answer is held back until its outcome is stored, so that a retry sent the moment
+        # the answer arrives finds it.
+        held: list[Message] = []
+        status = 500
+        try:
 
-        captured: dict[str, Any] = {"status": 500, "headers": {}, "body": bytearray()}
+            async def hold(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                held.append(message)
 
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = {
+            await self.app(scope, _replay(body), hold)
+        finally:
+            if pending.claimed:
+                succeeded = 200 <= status < 300
+                start = next((m for m in held if m["type"] == "http.response.start"), None)
+                kept = {
                     k.decode("latin-1").lower(): v.decode("latin-1")
-                    for k, v in message.get("headers", [])
+                    for k, v in (start or {}).get("headers", [])
+                    if k.decode("latin-1").lower() in REPLAYED_HEADERS
                 }
-            elif message["type"] == "http.response.body":
-                captured["body"].extend(message.get("body", b""))
+                text = b"".join(
+                    m.get("body", b"") for m in held if m["type"] == "http.response.body"
+                ).decode("utf-8", "replace")
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(
+                        _finish,
+                        engine,
+                        pending.owner,
+                        key,
+                        status if succeeded else None,
+                        kept if succeeded else {},
+                        text if succeeded else "",
+                    )
+        for message in held:
             await send(message)
 
-        succeeded = False
-        try:
-            await self.app(scope, _replay(body), capture)
-            succeeded = 200 <= captured["status"] < 300
-        finally:
-            kept = {k: v for k, v in captured["headers"].items() if k in REPLAYED_HEADERS}
-            text = bytes(captured["body"]).decode("utf-8", "replace") if succeeded else ""
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(
-                    _finish,
-                    engine,
-                    owner,
-                    key,
-                    captured["status"] if succeeded else None,
-                    kept,
-                    text,
-                )
+    def _prune_due(self) -> bool:
+        """Expired keys are pruned at most once a minute per process, by a request that claims."""
+        if time.monotonic() - self._pruned_at < 60:
+            return False
+        self._pruned_at = time.monotonic()
+        return True
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -178,27 +286,23 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-async def _answer_again(
-    earlier: IdempotencyRecord, fingerprint: str, scope: Scope, receive: Receive, send: Send
-) -> None:
+def _answer_again(earlier: IdempotencyRecord, fingerprint: str) -> Response:
     if earlier.fingerprint != fingerprint:
-        response = problem(
+        return problem(
             422,
             "this Idempotency-Key was used for a different request: use a new key",
             kind="idempotency-key-reused",
             errors=[{"field": "Idempotency-Key", "message": "used for a different request"}],
         )
-    elif earlier.status_code is None:
-        response = problem(
+    if earlier.status_code is None:
+        return problem(
             409,
             "a request with this Idempotency-Key is still being processed: retry shortly",
             kind="idempotency-key-in-use",
             headers={"Retry-After": "1"},
         )
-    else:
-        response = Response(
-            earlier.response_body.encode(),
-            status_code=earlier.status_code,
-            headers={**earlier.response_headers, "Idempotent-Replayed": "true"},
-        )
-    await response(scope, receive, send)
+    return Response(
+        earlier.response_body.encode(),
+        status_code=earlier.status_code,
+        headers={**earlier.response_headers, "Idempotent-Replayed": "true"},
+    )
