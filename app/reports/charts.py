@@ -1,17 +1,25 @@
-"""The board report's charts, drawn with matplotlib (no global pyplot state: safe in threads)."""
+"""The board report's charts, drawn with matplotlib (no global pyplot state: safe in threads).
 
+matplotlib is imported when a chart is first drawn, not when the API starts (it is a good part
+of an idle worker's memory), and a chart is drawn once for the same figures and title: every
+report of a quarter whose counts have not changed reuses the PNG.
+"""
+
+from __future__ import annotations
+
+import functools
 import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+CACHED = 64
+"""Charts kept drawn: a few reports' worth, a few hundred kB."""
 
 # Okabe and Ito's colour-blind-safe palette, and a pattern each, so that no status is told from
 # another by its colour alone (nor in a grey print).
@@ -75,8 +83,31 @@ def _legend_below(figure: Figure, axes: Axes) -> None:
     figure.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
 
 
+@functools.cache
+def _matplotlib() -> tuple[Any, Any]:
+    """matplotlib's Figure and MaxNLocator, imported (without a display) on first use."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    return Figure, MaxNLocator
+
+
 def status_by_strand(bars: Sequence[Bar], title: str) -> bytes:
     """Horizontal stacked bars: each strand's tasks split complete / ongoing / at risk."""
+    return _status_by_strand(tuple(bars), title)
+
+
+def trend(bars: Sequence[Bar], title: str) -> bytes:
+    """Stacked columns per quarter; a quarter with no figures yet is left empty."""
+    return _trend(tuple(bars), title)
+
+
+@functools.lru_cache(maxsize=CACHED)
+def _status_by_strand(bars: tuple[Bar, ...], title: str) -> bytes:
+    Figure, MaxNLocator = _matplotlib()
     height = 1.4 + 0.45 * max(1, len(bars))
     figure = Figure(figsize=(WIDTH, height), layout="constrained")
     axes = figure.subplots()
@@ -94,8 +125,9 @@ def status_by_strand(bars: Sequence[Bar], title: str) -> bytes:
     return _png(figure)
 
 
-def trend(bars: Sequence[Bar], title: str) -> bytes:
-    """Stacked columns per quarter; a quarter with no figures yet is left empty."""
+@functools.lru_cache(maxsize=CACHED)
+def _trend(bars: tuple[Bar, ...], title: str) -> bytes:
+    Figure, MaxNLocator = _matplotlib()
     figure = Figure(figsize=(WIDTH, 3.6), layout="constrained")
     axes = figure.subplots()
     labels = [bar.label for bar in bars]
