@@ -33,6 +33,7 @@ from app.people.pages import router as sign_in_router
 from app.people.principal import SeenPeople
 from app.reminders.worker import ReminderSchedule
 from app.reports.pages import router as pages_router
+from app.web.board import router as board_router
 from app.web.docs import install_docs
 from app.web.pages import router as web_router
 from app.webhooks.metrics import WebhookBacklogCollector
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(pages_router)
     app.include_router(web_router)
     app.include_router(sign_in_router)
+    app.include_router(board_router)
     install_docs(app)
     app.mount("/static", StaticFiles(packages=[("app.web", "static")]), name="static")
 

@@ -8,6 +8,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from app.core.markdown import to_html
 from app.people.sessions import csrf_token
+from app.reports.text import cell_text
 from app.tasks.models import Status
 
 environment = Environment(
@@ -23,7 +24,7 @@ STATUS_LABELS = {
     Status.withdrawn: "Withdrawn",
 }
 environment.globals.update(STATUS_LABELS=STATUS_LABELS, statuses=list(Status))
-environment.filters.update(markdown=to_html)
+environment.filters.update(markdown=to_html, cell=cell_text)
 # Pages show who is signed in and what they may change: never cache them, keep the referrer
 # within the site (the forms' Origin check needs it).
 PAGE_HEADERS = {"Referrer-Policy": "same-origin", "Cache-Control": "private, no-store"}

@@ -125,6 +125,12 @@ def test_a_viewer_sees_no_write_control_and_another_lead_cannot_reach_the_tasks(
             page.goto(f"{base}/workspace/returns/hate-crime")
             assert page.locator("textarea").count() == 0
             check(page, f"read-only-{who.replace(' ', '-')}")
+            if who == "viewer":
+                page.goto(f"{base}/board?quarter=2020-21-Q1")
+                assert page.locator("img.chart").evaluate("img => img.naturalWidth") > 0
+                check(page, "board")
+                page.goto(f"{base}/workspace?strand=hate-crime")
+                check(page, "workspace-read-only")
             # Sent from this site's own page, with its cookie: still refused, nothing written.
             forged = page.request.post(
                 f"{base}/workspace/tasks/{task['id']}/comments",
