@@ -48,7 +48,7 @@ def _refused(request: Request, actor: Actor, message: str, status_code: int = 40
     )
 
 
-def _error_text(error: DomainError | ValidationError) -> list[str]:
+def error_text(error: DomainError | ValidationError) -> list[str]:
     """An error as sentences a person can act on."""
     if isinstance(error, ValidationError):
         return [f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in error.errors()]
@@ -231,7 +231,7 @@ def bulk_update(
             batch = None
             comments = CommentCreate(body=note)
     except ValidationError as error:
-        return again(_error_text(error))
+        return again(error_text(error))
     except ValueError:
         return again([f"{status!r} is not a status."])
     if step != "apply":
@@ -255,7 +255,7 @@ def bulk_update(
                 tasks.add_comment(session=session, actor=actor, task=record, comment=comments)
     except DomainError as error:
         session.rollback()
-        return again(_error_text(error), code=error.status)
+        return again(error_text(error), code=error.status)
     session.flush()
     after = [tasks.read_task(session=session, task_id=t.id) for t in chosen]
     return html(request, "result.html", actor=actor, before=chosen, after=after, typed=typed)
@@ -333,7 +333,7 @@ def comment(
         if isinstance(error, Forbidden):
             return _refused(request, actor, error.detail)
         return _task_page(
-            request, session, actor, task_id, body=body, errors=_error_text(error), code=code
+            request, session, actor, task_id, body=body, errors=error_text(error), code=code
         )
     return RedirectResponse(f"/workspace/tasks/{task_id}?commented=1", status_code=303)
 
@@ -485,7 +485,7 @@ def save_return(
             strand,
             chosen,
             typed=typed,
-            errors=_error_text(error),
+            errors=error_text(error),
             code=code,
         )
     done = "submitted" if action == "submit" else "saved"

@@ -37,6 +37,8 @@ NOT_TOKEN_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/workspace/returns/{slug}"): "a page form (tests/web)",
     ("POST", "/sign-in/oidc"): "sends the browser to the identity provider (tests/people)",
     ("PATCH", "/api/v1/me"): "a person's own setting: a token has none, a 409 (tests/reminders)",
+    ("POST", "/workspace/risks"): "a page form (tests/web)",
+    ("POST", "/workspace/risks/{ref}"): "a page form (tests/web)",
 }
 
 

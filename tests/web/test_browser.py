@@ -87,6 +87,9 @@ def test_a_lead_records_the_quarter_end_update_a_comment_and_the_return(
         page.click("button[value=submit]")
         page.wait_for_selector("[role=status]:text('The return was submitted.')")
         check(page, "return")
+        page.goto(f"{base}/workspace/risks/new?task_id={seventh['id']}")
+        assert page.locator("#k-description").input_value() == seventh["title"]
+        check(page, "risk-form")
         quarter = Quarter.of(today()).previous()
 
     for task in five:
@@ -129,6 +132,8 @@ def test_a_viewer_sees_no_write_control_and_another_lead_cannot_reach_the_tasks(
                 page.goto(f"{base}/board?quarter=2020-21-Q1")
                 assert page.locator("img.chart").evaluate("img => img.naturalWidth") > 0
                 check(page, "board")
+                page.goto(f"{base}/workspace/risks?strand=hate-crime")
+                check(page, "risks")
                 page.goto(f"{base}/workspace?strand=hate-crime")
                 check(page, "workspace-read-only")
             # Sent from this site's own page, with its cookie: still refused, nothing written.
