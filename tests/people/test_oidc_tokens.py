@@ -315,3 +315,26 @@ def test_an_access_rule_names_the_plan_contributors_a_person_writes_for(
     refused = oidc_client.put("/api/v1/access/Tracker.Viewer", json=viewer_rule, headers=admin)
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["contributors"]
+
+
+def test_returns_and_risk_changes_name_the_person(
+    oidc_client: TestClient, provider: Provider, world: dict
+) -> None:
+    amy = bearer(provider.sign_in("amy")["access_token"])
+    url = "/api/v1/returns/hate-crime/2020-21-Q1"
+    body = {"insight": "i", "delivery_achieved": "a", "delivery_scheduled": "s"}
+    assert oidc_client.put(url, json=body, headers=amy).status_code in (200, 201)
+    submitted = oidc_client.post(f"{url}/submit", headers=amy)
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["submitted_by"] == "Amy Shah"
+
+    strand_id = oidc_client.get("/api/v1/strands/hate-crime", headers=amy).json()["id"]
+    risk = factories.risk(oidc_client, amy, strand_id, ref="A1")
+    etag = oidc_client.get("/api/v1/risks/A1", headers=amy).headers["etag"]
+    changed = oidc_client.patch(
+        "/api/v1/risks/A1", json={"owner": "DS Lowe"}, headers={**amy, "If-Match": etag}
+    )
+    assert changed.status_code == 200, changed.text
+    history = oidc_client.get("/api/v1/risks/A1/history", headers=amy).json()
+    assert {event["recorded_by"] for event in history} == {"Amy Shah"}
+    assert risk["ref"] == "A1"
