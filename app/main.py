@@ -19,7 +19,7 @@ from app.core import idempotency
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, writer
 from app.core.errors import install_error_handlers, problem
-from app.core.guards import InputGuard, SecurityHeaders, WriteRateLimit
+from app.core.guards import AuthFailureLimit, InputGuard, SecurityHeaders, WriteRateLimit
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.logs import configure_logging
 from app.core.migrations import current_revisions, head_revisions
@@ -133,6 +133,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.add_middleware(
         WriteRateLimit, per_minute=settings.write_rate_per_minute, burst=settings.write_burst
+    )
+    app.add_middleware(
+        AuthFailureLimit,
+        per_minute=settings.auth_failures_per_minute,
+        burst=settings.auth_failure_burst,
     )
     app.add_middleware(
         SecurityHeaders,

@@ -34,12 +34,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    # The write rate limit has tests of its own, and tests that want the in-process webhook
-    # worker start one themselves.
+    # The write and failed sign-in rate limits have tests of their own, and tests that want the
+    # in-process webhook worker start one themselves.
     return Settings(
         database_url=database_url,
         token_touch_seconds=0,
         write_rate_per_minute=0,
+        auth_failures_per_minute=0,
         webhook_worker=False,
     )
 

@@ -19,6 +19,30 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 30_000
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    db_pool_timeout_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        description="How long a request waits for a pooled connection before a 503 Retry-After.",
+    )
+    db_statement_timeout_ms: int = Field(
+        default=20_000, ge=0, description="PostgreSQL statement_timeout (0: none)."
+    )
+    db_lock_timeout_ms: int = Field(
+        default=5_000, ge=0, description="PostgreSQL lock_timeout: the longest wait for a lock."
+    )
+    db_idle_in_transaction_timeout_ms: int = Field(
+        default=30_000,
+        ge=0,
+        description="PostgreSQL idle_in_transaction_session_timeout: a forgotten transaction ends.",
+    )
+    auth_failures_per_minute: int = Field(
+        default=30,
+        ge=0,
+        description="Failed authentications one client address may make a minute (0: no limit).",
+    )
+    auth_failure_burst: int = Field(
+        default=20, ge=1, description="Failed authentications an address may make at once."
+    )
     db_ping_after_idle_seconds: float = Field(
         default=10.0,
         ge=0,

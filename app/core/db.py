@@ -34,13 +34,38 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
     url = normalise_url(url)
     if not url.startswith("sqlite"):
+        # The server ends what runs too long, waits too long for a lock, or sits idle inside a
+        # transaction, so one stuck request cannot hold rows (and the pool) for minutes.
+        options = " ".join(
+            f"-c {name}={value}"
+            for name, value in (
+                ("statement_timeout", settings.db_statement_timeout_ms),
+                ("lock_timeout", settings.db_lock_timeout_ms),
+                ("idle_in_transaction_session_timeout", settings.db_idle_in_transaction_timeout_ms),
+            )
+        )
         engine = sa.create_engine(
-            url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+            connect_args={"options": options},
         )
         _ping_when_idle(engine, settings.db_ping_after_idle_seconds)
         return engine
+    in_memory = sa.engine.make_url(url).database in (None, "", ":memory:")
     engine = sa.create_engine(
         url,
+        # A file database is pooled (an in-memory one is one connection per thread).
+        **(
+            {}
+            if in_memory
+            else {
+                "pool_size": settings.db_pool_size,
+                "max_overflow": settings.db_max_overflow,
+                "pool_timeout": settings.db_pool_timeout_seconds,
+            }
+        ),
         connect_args={
             "check_same_thread": False,
             "timeout": settings.sqlite_busy_timeout_ms / 1000,

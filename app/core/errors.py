@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.routes import allowed_methods
@@ -182,6 +183,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(
             503,
             "The database is busy or unavailable; try again shortly.",
+            kind="unavailable",
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _pool_exhausted(_: Request, exc: SQLAlchemyTimeoutError) -> JSONResponse:
+        log.warning("no database connection free: %s", exc)
+        return problem(
+            503,
+            "The server is at capacity; try again shortly.",
             kind="unavailable",
             headers={"Retry-After": "1"},
         )

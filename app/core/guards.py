@@ -125,15 +125,18 @@ class TokenBucket:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, key: str, now: float | None = None) -> float:
-        """Spend one write; 0 when allowed, else the seconds to wait for the next."""
+    def take(self, key: str, now: float | None = None, *, spend: bool = True) -> float:
+        """Spend one write; 0 when allowed, else the seconds to wait for the next.
+
+        With `spend=False`, only says whether one could be spent.
+        """
         now = time.monotonic() if now is None else now
         with self._lock:
             level, last = self._buckets.pop(key, (float(self.burst), now))
             level = min(float(self.burst), level + (now - last) * self.rate)
             wait = 0.0
             if level >= 1:
-                level -= 1
+                level -= 1 if spend else 0
             else:
                 wait = (1 - level) / self.rate
             self._buckets[key] = (level, now)
@@ -174,6 +177,40 @@ class WriteRateLimit:
             )(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+class AuthFailureLimit:
+    """Failed authentications limited per client address: once an address has spent its
+    allowance of 401s, its requests that carry credentials are a 429 with Retry-After until the
+    allowance refills, so tokens cannot be guessed at the server's speed. Kept in each process."""
+
+    def __init__(self, app: ASGIApp, *, per_minute: int, burst: int) -> None:
+        self.app = app
+        self.bucket = TokenBucket(per_minute=per_minute, burst=burst) if per_minute > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.bucket is None or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = f"client:{(scope.get('client') or ('unknown', 0))[0]}"
+        if "authorization" in _headers(scope):
+            wait = self.bucket.take(client, spend=False)
+            if wait > 0:
+                await problem(
+                    429,
+                    "too many failed sign-ins from this address: wait, then retry",
+                    kind="too-many-requests",
+                    headers={"Retry-After": str(max(1, round(wait + 0.5)))},
+                )(scope, receive, send)
+                return
+        bucket = self.bucket
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                bucket.take(client)
+            await send(message)
+
+        await self.app(scope, receive, watch)
 
 
 class SecurityHeaders:
