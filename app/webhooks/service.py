@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic_core import to_jsonable_python
 from sqlmodel import Session, select
+from standardwebhooks.webhooks import Webhook
 
 from app.auth.service import Actor, ensure_admin
 from app.core.base import utcnow
@@ -111,6 +112,21 @@ def payload(*, delivery_id: str, type: str, occurred_at: datetime, data: Any) ->
     """The exact bytes POSTed (and signed) for a delivery: the same on every retry."""
     body = {"id": delivery_id, "type": type, "occurred_at": occurred_at.isoformat(), "data": data}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def standard_headers(*, delivery_id: str, body: bytes, secret: str, at: datetime) -> dict[str, str]:
+    """The Standard Webhooks headers of one attempt: its id, its time and their signature.
+
+    Signed with the secret's UTF-8 bytes (a library that wants `whsec_…` takes `whsec_` and the
+    base64 of those bytes); a receiver refuses a timestamp too old, so a captured delivery cannot
+    be replayed later.
+    """
+    signed = Webhook(secret.encode()).sign(delivery_id, at, body.decode())
+    return {
+        "webhook-id": delivery_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signed,
+    }
 
 
 def signature(body: bytes, secret: str) -> str:

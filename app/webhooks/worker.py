@@ -7,7 +7,7 @@ POST, and what counts as a success.
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
@@ -23,7 +23,7 @@ from app.webhooks.models import (
     WebhookEvent,
     WebhookSubscription,
 )
-from app.webhooks.service import payload, signature
+from app.webhooks.service import payload, signature, standard_headers
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class Claim:
     url: str
     body: bytes
     headers: dict[str, str]
+    secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,13 +137,22 @@ class Worker:
                 "X-Tracker-Delivery": row.id,
                 "X-Tracker-Signature": signature(body, row.secret),
             }
-            claims.append(Claim(row.id, row.attempts + 1, event_type, row.url, body, headers))
+            claims.append(
+                Claim(row.id, row.attempts + 1, event_type, row.url, body, headers, row.secret)
+            )
         return claims
 
     def send(self, claim: Claim) -> Outcome:
         """POST one delivery; any 2xx is a success, anything else (or no answer) a failure."""
+        # Signed as it is sent: the timestamp is this attempt's, for receivers to refuse replays.
+        headers = {
+            **claim.headers,
+            **standard_headers(
+                delivery_id=claim.delivery_id, body=claim.body, secret=claim.secret, at=utcnow()
+            ),
+        }
         try:
-            response = self.http.post(claim.url, content=claim.body, headers=claim.headers)
+            response = self.http.post(claim.url, content=claim.body, headers=headers)
         except httpx.TimeoutException:
             return Outcome(None, f"no answer within {self.settings.webhook_timeout_seconds:g} s")
         except httpx.HTTPError as error:

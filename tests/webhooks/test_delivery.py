@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from typer.testing import CliRunner
 
 from app.core.config import Settings
@@ -31,10 +32,31 @@ from tests.webhooks.conftest import (
 
 
 def verify(received: Any, secret: str = SECRET) -> dict[str, Any]:
-    """What a receiver does: check the signature over the raw body, then read it."""
+    """What a receiver does: check the signature over the raw body, then read it; both the
+    Standard Webhooks signature (with its library, timestamp checked) and X-Tracker-Signature."""
     expected = "sha256=" + hmac.new(secret.encode(), received.body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(received.headers["X-Tracker-Signature"], expected)
+    standard = Webhook(secret.encode()).verify(received.body, received.headers)
+    assert received.headers["webhook-id"] == received.headers["X-Tracker-Delivery"]
+    assert standard == json.loads(received.body)
     return json.loads(received.body)
+
+
+def test_a_delivery_replayed_later_fails_the_standard_signature(
+    client: TestClient, admin: dict, plan, receiver: Receiver, make_worker: WorkerMaker
+) -> None:
+    subscribe(client, admin, receiver.url, "task.created")
+    factories.task(client, admin, plan["id"])
+    assert make_worker().drain() == 1
+    [received] = receiver.requests
+    verify(received)
+    # The same bytes and headers, presented by someone who captured them, an hour on.
+    stale = {**received.headers}
+    stale["webhook-timestamp"] = str(int(received.headers["webhook-timestamp"]) - 3600)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET.encode()).verify(received.body, stale)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(b"another-receivers-secret-entirely").verify(received.body, received.headers)
 
 
 def test_a_status_change_arrives_signed_and_verifiable(
