@@ -105,6 +105,8 @@ class Provider:
 
     def metadata(self) -> dict[str, Any]:
         """The discovery document, fetched on first need; a 503 while it cannot be had."""
+        if self._metadata is not None:
+            return self._metadata
         with self._lock:
             if self._metadata is None and self._may_fetch():
                 self._fetch()
@@ -117,6 +119,13 @@ class Provider:
         return ASYMMETRIC & {str(alg) for alg in advertised}
 
     def _key(self, kid: str | None) -> Any:
+        keys = self._keys
+        # A kept key needs no lock: a slow fetch for another key never holds up this token.
+        if keys is not None and kid is not None and kid in self._kids:
+            try:
+                return keys.get_by_kid(kid)
+            except JoseError:
+                pass  # the keys were replaced meanwhile: look again under the lock
         with self._lock:
             if self._keys is None or (kid is not None and kid not in self._kids):
                 if self._may_fetch():
