@@ -134,6 +134,8 @@ def test_a_viewer_sees_no_write_control_and_another_lead_cannot_reach_the_tasks(
                 check(page, "board")
                 page.goto(f"{base}/workspace/risks?strand=hate-crime")
                 check(page, "risks")
+                page.goto(f"{base}/?quarter=2020-21-Q1")
+                check(page, "dashboard")
                 page.goto(f"{base}/workspace?strand=hate-crime")
                 check(page, "workspace-read-only")
             # Sent from this site's own page, with its cookie: still refused, nothing written.
