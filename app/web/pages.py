@@ -21,6 +21,7 @@ from app.core.db import SessionDep
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.pagination import PageParams
 from app.core.quarters import Quarter, QuarterError
+from app.core.schemas import Id
 from app.periods.service import current_quarter
 from app.returns import service as returns
 from app.returns.models import ReturnStatus
@@ -173,7 +174,7 @@ def _seen_versions(seen: list[str]) -> dict[int, int]:
 def bulk_update(
     request: Request,
     session: SessionDep,
-    task_id: Annotated[list[int], Form(max_length=MOST_TASKS)] = [],  # noqa: B006
+    task_id: Annotated[list[Id], Form(max_length=MOST_TASKS)] = [],  # noqa: B006
     seen: Annotated[list[str], Form(max_length=MOST_TASKS)] = [],  # noqa: B006
     status: Annotated[str, Form(max_length=20)] = "",
     effective_date: Annotated[str, Form(max_length=20)] = "",
@@ -188,7 +189,12 @@ def bulk_update(
     if (refusal := form_refusal(request, session, csrf_token)) is not None:
         return _refused(request, actor, refusal)
     typed = {"status": status, "effective_date": effective_date, "note": note}
-    chosen = [tasks.read_task(session=session, task_id=i) for i in dict.fromkeys(task_id)]
+    try:
+        chosen = [tasks.read_task(session=session, task_id=i) for i in dict.fromkeys(task_id)]
+    except NotFound as error:
+        return html(
+            request, "message.html", 404, actor=actor, title="No such task", message=error.detail
+        )
     versions = _seen_versions(seen)
     quarter = current_quarter()
 
@@ -262,7 +268,7 @@ def bulk_update(
 
 
 @router.get("/workspace/tasks/{task_id:int}")
-def task_page(request: Request, session: SessionDep, task_id: int) -> Response:
+def task_page(request: Request, session: SessionDep, task_id: Id) -> Response:
     """One task: its status events and comments in the order they were recorded."""
     actor = signed_in(request, session)
     if actor is None:
@@ -312,7 +318,7 @@ def _task_page(
 def comment(
     request: Request,
     session: SessionDep,
-    task_id: int,
+    task_id: Id,
     body: Annotated[str, Form(max_length=10_000)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:

@@ -12,6 +12,7 @@ from app.auth.service import Actor
 from app.core.db import SessionDep
 from app.core.errors import DomainError, NotFound
 from app.core.pagination import PageParams
+from app.core.schemas import Id
 from app.reports.service import RESPONSES
 from app.risks import service as risks
 from app.risks.models import Response as FiveT
@@ -101,9 +102,7 @@ def _form(
 
 
 @router.get("/workspace/risks/new")
-def new_risk(
-    request: Request, session: SessionDep, task_id: Annotated[int, Query(ge=1, le=2**31 - 1)]
-) -> Response:
+def new_risk(request: Request, session: SessionDep, task_id: Annotated[Id, Query()]) -> Response:
     """Register a risk against a task at risk."""
     actor = signed_in(request, session)
     if actor is None:
@@ -128,7 +127,7 @@ def _levels(likelihood: str, impact: str) -> dict[str, int]:
 def register_risk(
     request: Request,
     session: SessionDep,
-    task_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    task_id: Annotated[Id, Form()],
     description: Annotated[str, Form(max_length=10_000)] = "",
     owner: Annotated[str, Form(max_length=400)] = "",
     mitigation: Annotated[str, Form(max_length=20_000)] = "",

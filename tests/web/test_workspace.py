@@ -219,3 +219,23 @@ def test_a_preview_shows_the_markdown_as_the_board_will_and_saves_nothing(
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
     assert client.get("/api/v1/returns", headers=admin).json()["total"] == 0
+
+
+def test_absurd_ids_are_refused_plainly(browser_as, strands: dict) -> None:
+    lead = browser_as("hate lead")
+    huge = "99999999999"
+    assert lead.get(f"/workspace/tasks/{huge}").status_code == 422
+    assert lead.get("/workspace/tasks/999999").status_code == 404
+    response = lead.post(
+        "/workspace/update",
+        data={"task_id": [huge], "note": "x", "csrf_token": csrf(lead)},
+        headers=HERE,
+    )
+    assert response.status_code == 422
+    missing = lead.post(
+        "/workspace/update",
+        data={"task_id": ["999999"], "note": "x", "csrf_token": csrf(lead)},
+        headers=HERE,
+    )
+    assert (missing.status_code, "no task with id 999999" in missing.text) == (404, True)
+    assert lead.get("/workspace/risks/new", params={"task_id": huge}).status_code == 422
