@@ -42,6 +42,8 @@ def settings(database_url: str) -> Settings:
         write_rate_per_minute=0,
         auth_failures_per_minute=0,
         webhook_worker=False,
+        # The tests' webhook receivers listen on plain http on this machine.
+        webhook_http_hosts=["127.0.0.1"],
     )
 
 

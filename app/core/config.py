@@ -114,6 +114,13 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins a browser may call the API from, comma-separated; none if empty.",
     )
+    webhook_http_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Hosts or networks (CIDR) that may receive webhooks over plain http, comma-separated; "
+            "every other webhook URL must be https."
+        ),
+    )
     webhook_worker: bool = Field(
         default=True, description="Deliver webhooks from a thread inside each API process."
     )
@@ -195,7 +202,7 @@ class Settings(BaseSettings):
             raise ValueError("reminder days are working days before the deadline, 1 to 120")
         return value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "webhook_http_hosts", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):

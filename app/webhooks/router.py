@@ -2,7 +2,7 @@
 
 import uuid
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.auth.dependencies import ActorDep, admin_actor
 from app.core.concurrency import IfMatch, set_etag
@@ -24,10 +24,15 @@ router = APIRouter(tags=["webhooks"], dependencies=[Depends(admin_actor)])
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED)
 def create_webhook(
-    data: WebhookCreate, session: SessionDep, actor: ActorDep, response: Response
+    data: WebhookCreate, session: SessionDep, actor: ActorDep, request: Request, response: Response
 ) -> WebhookRead:
-    """Subscribe a URL to event types; every delivery is signed with the secret."""
-    subscription = service.create_subscription(session=session, actor=actor, data=data)
+    """Subscribe an https URL to event types; every delivery is signed with the secret."""
+    subscription = service.create_subscription(
+        session=session,
+        actor=actor,
+        data=data,
+        http_hosts=request.app.state.settings.webhook_http_hosts,
+    )
     set_etag(response, service.webhook_etag(subscription))
     response.headers["Location"] = f"/api/v1/webhooks/{subscription.id}"
     return WebhookRead.model_validate(subscription)
@@ -71,13 +76,19 @@ def update_webhook(
     data: WebhookUpdate,
     session: SessionDep,
     actor: ActorDep,
+    request: Request,
     response: Response,
     if_match: IfMatch = None,
 ) -> WebhookRead:
     """Change the URL, secret, events, or pause it with `active: false` (If-Match required)."""
     subscription = service.get_subscription(session=session, webhook_id=webhook_id, for_update=True)
     subscription = service.update_subscription(
-        session=session, actor=actor, subscription=subscription, data=data, if_match=if_match
+        session=session,
+        actor=actor,
+        subscription=subscription,
+        data=data,
+        if_match=if_match,
+        http_hosts=request.app.state.settings.webhook_http_hosts,
     )
     set_etag(response, service.webhook_etag(subscription))
     return WebhookRead.model_validate(subscription)

@@ -9,12 +9,14 @@ was committed, and the set of receivers is the one that stood at that moment. Th
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from pydantic_core import to_jsonable_python
@@ -24,7 +26,7 @@ from standardwebhooks.webhooks import Webhook
 from app.auth.service import Actor, ensure_admin
 from app.core.base import utcnow
 from app.core.concurrency import check_if_match, etag
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, count
 from app.webhooks.models import (
     DeliveryStatus,
@@ -141,10 +143,38 @@ def webhook_etag(subscription: WebhookSubscription) -> str:
     return etag("webhook", subscription.id, subscription.version)
 
 
+def insecure_url_refusal(url: str, http_hosts: Sequence[str]) -> str | None:
+    """Why `url` may not receive webhooks (plain http to a host not allowed it), or None."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return None
+    host = (parts.hostname or "").lower()
+    for allowed in http_hosts:
+        allowed = allowed.strip().lower()
+        if host == allowed:
+            return None
+        try:
+            if ipaddress.ip_address(host) in ipaddress.ip_network(allowed, strict=False):
+                return None
+        except ValueError:
+            continue
+    return (
+        f"webhooks are sent over https only; {host or 'this host'} is not among the hosts "
+        "allowed plain http (TRACKER_WEBHOOK_HTTP_HOSTS)"
+    )
+
+
+def _ensure_url_allowed(url: str, http_hosts: Sequence[str]) -> None:
+    refusal = insecure_url_refusal(url, http_hosts)
+    if refusal:
+        raise Invalid(refusal, field="url")
+
+
 def create_subscription(
-    *, session: Session, actor: Actor, data: WebhookCreate
+    *, session: Session, actor: Actor, data: WebhookCreate, http_hosts: Sequence[str] = ()
 ) -> WebhookSubscription:
     ensure_admin(actor)
+    _ensure_url_allowed(data.url, http_hosts)
     now = utcnow()
     subscription = WebhookSubscription(
         url=data.url,
@@ -188,9 +218,12 @@ def update_subscription(
     subscription: WebhookSubscription,
     data: WebhookUpdate,
     if_match: str | None,
+    http_hosts: Sequence[str] = (),
 ) -> WebhookSubscription:
     """Change the URL, secret, events or active flag; a paused webhook keeps its backlog."""
     ensure_admin(actor)
+    if data.url is not None:
+        _ensure_url_allowed(data.url, http_hosts)
     check_if_match(
         if_match,
         webhook_etag(subscription),

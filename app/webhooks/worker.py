@@ -23,7 +23,7 @@ from app.webhooks.models import (
     WebhookEvent,
     WebhookSubscription,
 )
-from app.webhooks.service import payload, signature, standard_headers
+from app.webhooks.service import insecure_url_refusal, payload, signature, standard_headers
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,10 @@ class Worker:
 
     def send(self, claim: Claim) -> Outcome:
         """POST one delivery; any 2xx is a success, anything else (or no answer) a failure."""
+        refusal = insecure_url_refusal(claim.url, self.settings.webhook_http_hosts)
+        if refusal:
+            # Stored before URLs had to be https, or its host's allowance has since been removed.
+            return Outcome(None, refusal)
         # Signed as it is sent: the timestamp is this attempt's, for receivers to refuse replays.
         headers = {
             **claim.headers,

@@ -297,6 +297,7 @@ def test_tracker_worker_once_sends_what_is_due(
     hook = subscribe(client, admin, receiver.url, "task.created")
     factories.task(client, admin, plan["id"])
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("TRACKER_WEBHOOK_HTTP_HOSTS", "127.0.0.1")
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(cli, ["worker", "--once"])
@@ -305,3 +306,15 @@ def test_tracker_worker_once_sends_what_is_due(
     assert result.exit_code == 0, result.output
     assert [d["status"] for d in deliveries(client, admin, hook["id"])["items"]] == ["delivered"]
     assert len(receiver.answered(200)) == 1
+
+
+def test_a_stored_http_url_no_longer_allowed_is_not_called(
+    client: TestClient, admin: dict, plan, receiver: Receiver, make_worker: WorkerMaker
+) -> None:
+    hook = subscribe(client, admin, receiver.url, "task.created")
+    factories.task(client, admin, plan["id"])
+    assert make_worker(webhook_http_hosts=[]).drain() == 1
+    assert receiver.requests == []
+    [delivery] = deliveries(client, admin, hook["id"])["items"]
+    assert delivery["status"] == "pending"
+    assert delivery["last_error"].startswith("webhooks are sent over https only; 127.0.0.1")

@@ -4,7 +4,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
+from app.core.config import Settings
+from app.main import create_app
 from tests import factories
 from tests.conftest import TokenMaker, bearer
 from tests.webhooks.conftest import SECRET, deliveries, subscribe
@@ -236,3 +239,53 @@ def test_a_pending_delivery_cannot_be_replayed(client: TestClient, admin: dict, 
     response = client.post(f"/api/v1/webhooks/deliveries/{pending['id']}/replay", headers=admin)
     assert response.status_code == 409
     assert deliveries(client, admin, hook["id"])["total"] == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://intranet.example.org/hooks",
+        "http://10.0.0.7:8080/hooks",
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost/hooks",
+    ],
+)
+def test_plain_http_is_refused_for_hosts_not_allowed_it(
+    client: TestClient, admin: dict, url: str
+) -> None:
+    response = client.post(
+        "/api/v1/webhooks",
+        json={"url": url, "secret": "s" * 20, "events": ["task.created"]},
+        headers=admin,
+    )
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["errors"]
+    assert problem["field"] == "url"
+    assert "https only" in problem["message"]
+    assert client.get("/api/v1/webhooks", headers=admin).json()["total"] == 0
+
+
+def test_allowed_hosts_and_networks_may_use_plain_http(
+    settings: Settings, engine: Engine, admin: dict
+) -> None:
+    allowing = settings.model_copy(update={"webhook_http_hosts": ["hooks.internal", "10.1.0.0/16"]})
+    with TestClient(create_app(allowing, engine=engine)) as client:
+        codes = [
+            client.post(
+                "/api/v1/webhooks",
+                json={"url": url, "secret": "s" * 20, "events": ["task.created"]},
+                headers=admin,
+            ).status_code
+            for url in (
+                "http://hooks.internal/4p",
+                "http://10.1.44.2/4p",
+                "http://10.2.0.1/4p",
+                "https://anywhere.example.org/4p",
+            )
+        ]
+    assert codes == [201, 201, 422, 201]
+
+
+def test_the_setting_reads_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_WEBHOOK_HTTP_HOSTS", "127.0.0.1, 10.0.0.0/8")
+    assert Settings().webhook_http_hosts == ["127.0.0.1", "10.0.0.0/8"]
