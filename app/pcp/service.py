@@ -238,12 +238,12 @@ def commentary_etag(record: PcpCommentary) -> str:
     return etag("commentary", record.id, record.version)
 
 
-def _in_plan(plan: PcpPlan, quarter: Quarter) -> bool:
+def in_plan(plan: PcpPlan, quarter: Quarter) -> bool:
     return plan.starts_on <= quarter.first_day and quarter.last_day <= plan.ends_on
 
 
 def check_quarter(plan: PcpPlan, quarter: Quarter, field: str = "quarter") -> None:
-    if not _in_plan(plan, quarter):
+    if not in_plan(plan, quarter):
         raise Invalid(
             f"{quarter} is outside {plan.name} ({plan.starts_on} to {plan.ends_on})", field=field
         )
@@ -789,4 +789,67 @@ def strands_by_priority(*, session: Session, plan: PcpPlan) -> dict[int, list[St
     found: dict[int, list[Strand]] = {}
     for _, strand, _, priority in session.exec(statement).all():
         found.setdefault(priority.number, []).append(strand)
+    return found
+
+
+# What a contributor sees in the workspace
+
+
+@dataclass(frozen=True)
+class CommitmentDraft:
+    priority: PcpPriority
+    commitment: PcpCommitment
+    commentary: CommentaryRead | None
+
+
+@dataclass(frozen=True)
+class ContributorQuarter:
+    contributor: PcpContributor
+    submitted: bool
+    commitments: list[CommitmentDraft]
+
+
+def default_quarter(plan: PcpPlan, quarter: Quarter) -> Quarter:
+    """`quarter`, or the nearest of the plan's own quarters when it falls outside them."""
+    if quarter.first_day < plan.starts_on:
+        return Quarter.of(plan.starts_on)
+    if quarter.last_day > plan.ends_on:
+        return Quarter.of(plan.ends_on)
+    return quarter
+
+
+def contributor_quarters(
+    *, session: Session, actor: Actor, plan: PcpPlan, quarter: Quarter
+) -> list[ContributorQuarter]:
+    """The plan's commitments with the caller's contributors' commentary for the quarter: every
+    contributor for an admin, those the caller writes for otherwise."""
+    check_quarter(plan, quarter)
+    people = [
+        c
+        for c in contributors(session=session, plan=plan)
+        if actor.is_admin or c.slug in actor.contributors
+    ]
+    ordered = commitments(session=session, plan=plan)
+    numbered = {p.id: p for p in priorities(session=session, plan=plan)}
+    found = []
+    for contributor in people:
+        written, _ = list_commentary(
+            session=session,
+            filters=CommentaryFilter(plan=plan.slug, quarter=quarter, contributor=contributor.slug),
+        )
+        by_commitment = {item.commitment_id: item for item in written}
+        found.append(
+            ContributorQuarter(
+                contributor=contributor,
+                submitted=_submission(session, contributor, str(quarter)) is not None,
+                commitments=[
+                    CommitmentDraft(
+                        priority=numbered[c.priority_id],
+                        commitment=c,
+                        commentary=by_commitment.get(c.id),  # type: ignore[arg-type]
+                    )
+                    for c in ordered
+                ],
+            )
+        )
     return found

@@ -22,6 +22,7 @@ from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.pagination import PageParams
 from app.core.quarters import Quarter, QuarterError
 from app.core.schemas import Id
+from app.pcp import service as pcp
 from app.periods.service import current_quarter
 from app.returns import service as returns
 from app.returns.models import ReturnStatus
@@ -497,4 +498,44 @@ def save_return(
     done = "submitted" if action == "submit" else "saved"
     return RedirectResponse(
         f"/workspace/returns/{strand.slug}?quarter={chosen}&saved={done}", status_code=303
+    )
+
+
+@router.get("/workspace/commentary")
+def commentary_page(
+    request: Request,
+    session: SessionDep,
+    plan: Annotated[str | None, Query(max_length=80)] = None,
+    quarter: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """The Police and Crime Plan's commitments, with the quarter's commentary of each contributor
+    the signed-in person writes for: the draft, or what was submitted."""
+    actor = signed_in(request, session)
+    if actor is None:
+        return _sign_in()
+    plans = pcp.list_plans(session=session)
+    try:
+        chosen = pcp.get_plan(session=session, slug=plan) if plan else plans[-1]
+        wanted = Quarter.parse(quarter) if quarter else current_quarter().previous()
+        if not quarter:
+            wanted = pcp.default_quarter(chosen, wanted)
+        view = pcp.contributor_quarters(session=session, actor=actor, plan=chosen, quarter=wanted)
+    except (DomainError, QuarterError, IndexError) as error:
+        message = (
+            error.detail
+            if isinstance(error, DomainError)
+            else str(error) or "no Police and Crime Plan"
+        )
+        return html(
+            request, "message.html", 404, actor=actor, title="No such commentary", message=message
+        )
+    return html(
+        request,
+        "commentary.html",
+        actor=actor,
+        plans=plans,
+        plan=chosen,
+        quarter=wanted,
+        quarters=[q for q in (wanted.previous(), wanted, wanted.next()) if pcp.in_plan(chosen, q)],
+        view=view,
     )
