@@ -272,7 +272,7 @@ def run_pass(*, session: Session, day: date, settings: Settings, dry_run: bool) 
     )
     already = set(session.exec(select(Reminder.person_id).where(Reminder.day == day)))
     linked: set[int] = set()
-    for person in session.exec(select(Person).order_by(Person.name, Person.id)):
+    for person in session.exec(select(Person).order_by(Person.name, Person.id)).all():
         keys = links.keys_of(session=session, person=person)
         mine = [n for n, owing in enumerate(everything) if owing.names & keys]
         items = _sorted([everything[n].item for n in mine])
