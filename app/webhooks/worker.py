@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import anyio
 import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 # Beyond the receiver's timeout, so that a lease never runs out under an attempt still in flight.
 LEASE_MARGIN_SECONDS = 30.0
 USER_AGENT = "4p-tracker-webhooks/1"
+ANSWER_KEPT_BYTES = 1_000
+"""Of a receiver's answer, what is kept for the delivery log."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +67,11 @@ class Worker:
         settings: Settings,
         *,
         clock: Clock = utcnow,
-        http: httpx.Client | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.http = http or httpx.Client(
-            timeout=settings.webhook_timeout_seconds,
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT},
-        )
+        self.transport = transport
         self.lease = timedelta(seconds=settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
         self.leases = Leases(
             engine, WebhookDelivery.__table__, pending=DeliveryStatus.pending, lease=self.lease
@@ -88,7 +87,6 @@ class Worker:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-        self.http.close()
 
     def claim(self, limit: int | None = None) -> list[Claim]:
         """Take up to `limit` due deliveries of active webhooks for one attempt each."""
@@ -156,16 +154,34 @@ class Worker:
             ),
         }
         try:
-            response = self.http.post(claim.url, content=claim.body, headers=headers)
-        except httpx.TimeoutException:
+            status, text = anyio.run(self._post, claim.url, claim.body, headers)
+        except TimeoutError:
             return Outcome(None, f"no answer within {self.settings.webhook_timeout_seconds:g} s")
         except httpx.HTTPError as error:
             return Outcome(None, f"{type(error).__name__}: {error}"[:500])
-        if 200 <= response.status_code < 300:
-            return Outcome(response.status_code, "")
-        return Outcome(
-            response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"[:500]
-        )
+        if 200 <= status < 300:
+            return Outcome(status, "")
+        return Outcome(status, f"HTTP {status}: {text[:200]}"[:500])
+
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        """One POST within one deadline for all of it (connecting, the answer's headers and
+        body), so a receiver that trickles its answer cannot hold an attempt past the timeout."""
+        timeout = self.settings.webhook_timeout_seconds
+        with anyio.fail_after(timeout):
+            async with (
+                httpx.AsyncClient(
+                    timeout=timeout,
+                    follow_redirects=False,
+                    headers={"User-Agent": USER_AGENT},
+                    transport=self.transport,
+                ) as client,
+                client.stream("POST", url, content=body, headers=headers) as response,
+            ):
+                kept = bytearray()
+                async for chunk in response.aiter_bytes():
+                    if len(kept) < ANSWER_KEPT_BYTES:
+                        kept.extend(chunk)
+                return response.status_code, kept.decode("utf-8", "replace")
 
     def record(self, claim: Claim, outcome: Outcome) -> None:
         """Log the attempt; schedule a retry with backoff, or give up after the last attempt."""

@@ -3,10 +3,13 @@ same id, surviving a worker restart, and never holding up the request that cause
 
 import hashlib
 import hmac
+import itertools
 import json
+import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -318,3 +321,60 @@ def test_a_stored_http_url_no_longer_allowed_is_not_called(
     [delivery] = deliveries(client, admin, hook["id"])["items"]
     assert delivery["status"] == "pending"
     assert delivery["last_error"].startswith("webhooks are sent over https only; 127.0.0.1")
+
+
+@pytest.fixture
+def dripping_receiver() -> Iterator[str]:
+    """A receiver that answers one byte of its headers every 0.2 s, for ever."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def drip(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65_536)
+            for byte in itertools.cycle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 50):
+                if stop.wait(0.2):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=drip, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(
+    client: TestClient,
+    admin: dict,
+    plan,
+    receiver: Receiver,
+    dripping_receiver: str,
+    make_worker: WorkerMaker,
+) -> None:
+    slow = subscribe(client, admin, dripping_receiver, "task.created")
+    healthy = subscribe(client, admin, receiver.url, "task.created")
+    factories.task(client, admin, plan["id"])
+    started = time.monotonic()
+    assert make_worker(webhook_timeout_seconds=1).drain() == 2
+    took = time.monotonic() - started
+    assert took < 2.5
+    [cut_off] = deliveries(client, admin, slow["id"])["items"]
+    assert (cut_off["status"], cut_off["last_error"]) == ("pending", "no answer within 1 s")
+    [delivered] = deliveries(client, admin, healthy["id"])["items"]
+    assert delivered["status"] == "delivered"
