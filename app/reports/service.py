@@ -39,7 +39,8 @@ from app.risks.schemas import DataQualityReport
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks import service as tasks
-from app.tasks.models import Status, Task
+from app.tasks import spans
+from app.tasks.models import Status, StatusSpan, Task
 
 SUMMARY_HEADER = ("Strands", "Total", "Complete", "Ongoing / In progress", "At risk")
 MEASURES = (
@@ -149,9 +150,12 @@ def summary(*, session: Session, strategy_id: int | None, quarter: Quarter) -> S
 # Tasks at risk and the register's warnings
 
 
-def _at_risk_rows(session: Session, strategy_id: int, day: date) -> list[sa.Row]:
-    """Each task at risk as at the day, with each of its risks open then (a row per risk)."""
-    as_at = tasks.status_as_at(day)
+def _at_risk_rows(session: Session, strategy_id: int, quarter: Quarter) -> list[sa.Row]:
+    """Each task at risk as at the quarter's end, with each of its risks open then (a row per
+    risk). Found from the status spans (`app.tasks.spans`), the one span of each task that takes
+    in the quarter, rather than by looking up each task's latest event in turn."""
+    day = quarter.last_day
+    spans.rebuild_pending(session)
     return list(
         session.execute(
             sa.select(
@@ -163,12 +167,17 @@ def _at_risk_rows(session: Session, strategy_id: int, day: date) -> list[sa.Row]
                 Risk.mitigation,
                 Risk.response,
             )
-            .select_from(Task)
-            .join(as_at, as_at.c.task_id == Task.id)
+            .select_from(StatusSpan)
+            .join(Task, Task.id == StatusSpan.task_id)
             .join(Strand, Strand.id == Task.strand_id)
             .join(DeliveryPlan, DeliveryPlan.id == Task.plan_id)
             .outerjoin(Risk, sa.and_(Risk.task_id == Task.id, risks.open_on(day)))
-            .where(Strand.strategy_id == strategy_id, as_at.c.status == Status.at_risk)
+            .where(
+                Strand.strategy_id == strategy_id,
+                StatusSpan.status == Status.at_risk,
+                StatusSpan.from_q <= quarter.ordinal,
+                StatusSpan.until_q > quarter.ordinal,
+            )
             .order_by(
                 Strand.position,
                 DeliveryPlan.position,
@@ -372,7 +381,7 @@ def build(*, session: Session, strategy_id: int | None, quarter: Quarter) -> Boa
     current = figures[-1]
     head = _summary(strategy, current)
     at_risk_intro, at_risk = _at_risk(
-        _at_risk_rows(session, strategy.id, quarter.last_day),  # type: ignore[arg-type]
+        _at_risk_rows(session, strategy.id, quarter),  # type: ignore[arg-type]
         quarter.last_day,
     )
     quality = risks.data_quality(session=session, strategy_id=strategy.id, quarter=quarter)
