@@ -6,7 +6,8 @@ POST, and what counts as a success.
 """
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -81,6 +82,7 @@ class Worker:
             backoff_seconds=settings.webhook_backoff_seconds,
             backoff_max_seconds=settings.webhook_backoff_max_seconds,
         )
+        self._in_flight: set[Future[Outcome]] = set()
         self._pool = ThreadPoolExecutor(
             max_workers=settings.webhook_concurrency, thread_name_prefix="webhook-delivery"
         )
@@ -218,14 +220,31 @@ class Worker:
         return outcome
 
     def run_once(self) -> int:
-        """Claim one batch of due deliveries and send them side by side; how many were tried."""
-        claims = self.claim()
-        list(self._pool.map(self.deliver, claims))
+        """Claim as many due deliveries as there are free senders and start them; how many.
+
+        It does not wait for them: a receiver that hangs until the timeout holds one sender, and
+        the others go on serving the healthy receivers meanwhile.
+        """
+        self._in_flight = {future for future in self._in_flight if not future.done()}
+        free = self.settings.webhook_concurrency - len(self._in_flight)
+        if free <= 0:
+            return 0
+        claims = self.claim(limit=free)
+        self._in_flight |= {self._pool.submit(self.deliver, claim) for claim in claims}
         return len(claims)
+
+    def wait(self) -> None:
+        """Until every attempt started has finished."""
+        futures_wait(self._in_flight)
+        self._in_flight = set()
 
     def drain(self) -> int:
         """Send everything due now (retries not yet due wait); how many attempts were made."""
         attempts = 0
-        while tried := self.run_once():
+        while True:
+            tried = self.run_once()
             attempts += tried
-        return attempts
+            if not tried:
+                if not self._in_flight:
+                    return attempts
+                self.wait()

@@ -378,3 +378,31 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(
     assert (cut_off["status"], cut_off["last_error"]) == ("pending", "no answer within 1 s")
     [delivered] = deliveries(client, admin, healthy["id"])["items"]
     assert delivered["status"] == "delivered"
+
+
+def test_a_healthy_receiver_is_served_while_another_hangs(
+    client: TestClient,
+    admin: dict,
+    plan,
+    receiver: Receiver,
+    dripping_receiver: str,
+    make_worker: WorkerMaker,
+) -> None:
+    subscribe(client, admin, dripping_receiver, "task.created")
+    healthy = subscribe(client, admin, receiver.url, "task.created")
+    worker = make_worker(webhook_timeout_seconds=3, webhook_concurrency=4)
+    started = time.monotonic()
+    factories.task(client, admin, plan["id"], "First")
+    assert worker.run_once() == 2
+    factories.task(client, admin, plan["id"], "Second")
+    for _ in range(200):
+        worker.run_once()
+        if len(receiver.answered(200)) == 2:
+            break
+        time.sleep(0.01)
+    served_in = time.monotonic() - started
+    assert len(receiver.answered(200)) == 2
+    assert served_in < 2, "the healthy receiver waited for the hanging one"
+    worker.wait()
+    statuses = [d["status"] for d in deliveries(client, admin, healthy["id"])["items"]]
+    assert statuses == ["delivered", "delivered"]
