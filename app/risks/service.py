@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.auth.service import Actor, ensure_can_write
@@ -219,6 +220,10 @@ def _split_ref(ref: str) -> tuple[str, int]:
     return match[1], int(match[2])
 
 
+REF_ATTEMPTS = 20
+"""How many next refs a creation tries when others take them first."""
+
+
 def _next_ref(session: Session, strategy_id: int) -> str:
     """The next `A<n>` after the highest A-number in the strategy (A14 after a manual A13)."""
     highest = session.execute(
@@ -259,8 +264,6 @@ def create_risk(*, session: Session, actor: Actor, data: RiskCreate) -> Risk:
     """Register a risk of a strand, with a generated ref unless one is given."""
     strand = _strand(session, data.strand_id)
     ensure_can_write(actor, strand.slug)
-    # Creations in one strategy take turns, so that two never compute the same next ref.
-    session.exec(select(Strategy).where(Strategy.id == strand.strategy_id).with_for_update()).one()
     state = data.model_dump(exclude={"ref"})
     state["registered_on"] = data.registered_on or today()
     state["closed_on"] = None
@@ -275,22 +278,36 @@ def create_risk(*, session: Session, actor: Actor, data: RiskCreate) -> Risk:
         ).first()
         if taken is not None:
             raise Conflict(f"the strategy already has a risk {data.ref}")
-    ref = data.ref or _next_ref(session, strand.strategy_id)
-    prefix, number = _split_ref(ref)
     now = utcnow()
-    risk = Risk(
-        **state,
-        strategy_id=strand.strategy_id,
-        ref=ref,
-        ref_prefix=prefix,
-        ref_number=number,
-        created_at=now,
-        created_by=actor.name,
-        updated_at=now,
-        updated_by=actor.name,
-    )
-    session.add(risk)
-    session.flush()
+    # No lock on the strategy: two creations that compute the same next ref meet at the unique
+    # constraint, and the one that loses takes the number after the winner's.
+    for attempt in range(1, REF_ATTEMPTS + 1):
+        ref = data.ref or _next_ref(session, strand.strategy_id)
+        prefix, number = _split_ref(ref)
+        risk = Risk(
+            **state,
+            strategy_id=strand.strategy_id,
+            ref=ref,
+            ref_prefix=prefix,
+            ref_number=number,
+            created_at=now,
+            created_by=actor.name,
+            updated_at=now,
+            updated_by=actor.name,
+        )
+        try:
+            with session.begin_nested():
+                session.add(risk)
+                session.flush()
+        except IntegrityError:
+            if data.ref is not None:
+                raise Conflict(f"the strategy already has a risk {data.ref}") from None
+            if attempt == REF_ATTEMPTS:
+                raise Conflict(
+                    "risks were being registered too fast to number: try again"
+                ) from None
+            continue
+        break
     created = {
         field: (None, getattr(risk, field))
         for field in TRACKED
