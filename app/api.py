@@ -8,6 +8,7 @@ from app.core.query import refuse_unknown_query
 from app.dashboard.router import router as dashboard_router
 from app.imports.router import router as imports_router
 from app.imports.router import upload_router as imports_upload_router
+from app.papers.router import router as papers_router
 from app.pcp.router import reports_router as pcp_reports_router
 from app.pcp.router import router as pcp_router
 from app.people.router import router as people_router
@@ -38,3 +39,4 @@ api_router.include_router(people_router)
 api_router.include_router(pcp_router)
 api_router.include_router(pcp_reports_router)
 api_router.include_router(reminders_router)
+api_router.include_router(papers_router)

@@ -4,6 +4,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import ApiToken
 from app.core.idempotency import IdempotencyRecord
 from app.mail.models import MailMessage
+from app.papers.models import BoardPaper
 from app.pcp.models import (
     PcpCommentary,
     PcpCommitment,
@@ -15,7 +16,13 @@ from app.pcp.models import (
     StrandPriorityLink,
 )
 from app.people.models import AccessRule, Person, PersonAlias, SignInAttempt, WebSession
-from app.periods.models import QuarterLock, QuarterTimetable
+from app.periods.models import (
+    Publication,
+    PublicationFile,
+    QuarterLock,
+    QuarterTimetable,
+    Restatement,
+)
 from app.reminders.models import Reminder
 from app.returns.models import QuarterlyReturn, ReturnRevision
 from app.risks.models import Risk, RiskEvent
@@ -27,6 +34,7 @@ __all__ = [
     "AccessRule",
     "ApiToken",
     "AuditEntry",
+    "BoardPaper",
     "DeliveryPlan",
     "IdempotencyRecord",
     "MailMessage",
@@ -39,10 +47,13 @@ __all__ = [
     "PcpUpdate",
     "Person",
     "PersonAlias",
+    "Publication",
+    "PublicationFile",
     "QuarterLock",
     "QuarterTimetable",
     "QuarterlyReturn",
     "Reminder",
+    "Restatement",
     "ReturnRevision",
     "Risk",
     "RiskEvent",

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     seed_dir: Path = Field(
         default=Path("seed"), description="Where the strategy's seed files are (see seed/)."
     )
+    report_author: str = Field(
+        default="Local Policing Support Unit",
+        max_length=200,
+        description="Who the board paper is by: its Word and PDF files' author.",
+    )
     max_body_bytes: int = Field(default=1_048_576, description="Largest JSON body accepted.")
     write_rate_per_minute: int = Field(
         default=600, description="Writes a token may make a minute (0: no limit), per process."

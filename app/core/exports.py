@@ -90,11 +90,16 @@ Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
 
 
 def xlsx_bytes(
-    sheets: Sequence[Sheet], widths: Mapping[str, Sequence[float]] | None = None
+    sheets: Sequence[Sheet],
+    widths: Mapping[str, Sequence[float]] | None = None,
+    *,
+    for_print: bool = False,
 ) -> bytes:
     """An .xlsx workbook with a bold header row per sheet, written in openpyxl's streaming mode.
 
-    `widths` gives some sheets (by title) their column widths, in characters.
+    `widths` gives some sheets (by title) their column widths, in characters. `for_print` freezes
+    each sheet's header row, puts filters on it and prints it landscape, fitted to the page's
+    width, with the header repeated on every page.
     """
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -102,6 +107,17 @@ def xlsx_bytes(
         sheet = workbook.create_sheet(title=" ".join(scrub_text(title).split())[:31])
         for index, width in enumerate((widths or {}).get(title, ()), start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
+        if for_print:
+            rows = list(rows)
+            sheet.freeze_panes = "A2"
+            last = get_column_letter(max(1, len(header)))
+            sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+            sheet.page_setup.orientation = "landscape"
+            sheet.page_setup.paperSize = "9"  # A4
+            sheet.page_setup.fitToWidth = 1
+            sheet.page_setup.fitToHeight = 0
+            sheet.sheet_properties.pageSetUpPr.fitToPage = True
+            sheet.print_title_rows = "1:1"
         header_cells = []
         for name in header:
             cell = WriteOnlyCell(sheet, value=name)

@@ -102,6 +102,7 @@ def _quarter_ends(n: int) -> sa.CTE:
             sa.literal(i, sa.Integer).label("idx"),
             sa.bindparam(f"ordinal_{i}", type_=sa.Integer).label("ordinal"),
             sa.bindparam(f"overdue_before_{i}", type_=sa.Date).label("overdue_before"),
+            sa.bindparam(f"last_day_{i}", type_=sa.Date).label("last_day"),
         )
         for i in range(n)
     ]
@@ -122,6 +123,21 @@ def _plans_of() -> sa.Select:
         sa.select(DeliveryPlan.id)
         .join(Strand, Strand.id == DeliveryPlan.strand_id)
         .where(Strand.strategy_id == sa.bindparam("strategy_id", type_=sa.Integer))
+    )
+
+
+def _live_plan(plan_id: Any, quarter_end: sa.CTE) -> sa.ColumnElement[bool]:
+    """The plan was live on the quarter's last day: a plan counts only in the quarters it was."""
+    return sa.and_(
+        DeliveryPlan.id == plan_id,
+        sa.or_(
+            DeliveryPlan.starts_on.is_(None),  # type: ignore[union-attr]
+            DeliveryPlan.starts_on <= quarter_end.c.last_day,  # type: ignore[operator]
+        ),
+        sa.or_(
+            DeliveryPlan.ends_on.is_(None),  # type: ignore[union-attr]
+            DeliveryPlan.ends_on >= quarter_end.c.last_day,  # type: ignore[operator]
+        ),
     )
 
 
@@ -160,6 +176,7 @@ def _count_statement(n: int) -> sa.Select:
         )
         .select_from(quarter_end)
         .join(SpanCount, _holds_at(SpanCount, quarter_end))
+        .join(DeliveryPlan, _live_plan(SpanCount.plan_id, quarter_end))
         .where(SpanCount.plan_id.in_(_plans_of()))
         .group_by(quarter_end.c.idx, SpanCount.plan_id, SpanCount.pillar)
     )
@@ -188,6 +205,7 @@ def _not_yet_overdue(n: int) -> sa.Select:
                 _holds_at(StatusSpan, quarter_end),
             ),
         )
+        .join(DeliveryPlan, _live_plan(StatusSpan.plan_id, quarter_end))
         .where(StatusSpan.status.in_(OPEN), StatusSpan.plan_id.in_(_plans_of()))
         .group_by(quarter_end.c.idx, StatusSpan.plan_id, StatusSpan.pillar)
     )
@@ -230,6 +248,13 @@ def count_quarters(
 class _Plan:
     id: int
     name: str
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+    def live_on(self, day: date) -> bool:
+        return (self.starts_on is None or self.starts_on <= day) and (
+            self.ends_on is None or self.ends_on >= day
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +265,15 @@ class _Strand:
 
 
 _STRANDS = (
-    sa.select(Strand.id, Strand.slug, Strand.name, DeliveryPlan.id, DeliveryPlan.name)
+    sa.select(
+        Strand.id,
+        Strand.slug,
+        Strand.name,
+        DeliveryPlan.id,
+        DeliveryPlan.name,
+        DeliveryPlan.starts_on,
+        DeliveryPlan.ends_on,
+    )
     .outerjoin(DeliveryPlan, DeliveryPlan.strand_id == Strand.id)
     .where(Strand.strategy_id == sa.bindparam("strategy_id", type_=sa.Integer))
     .order_by(Strand.position, Strand.id, DeliveryPlan.position, DeliveryPlan.id)
@@ -250,14 +283,14 @@ _STRANDS = (
 def _strands(session: Session, strategy: Strategy) -> list[_Strand]:
     """The strategy's strands in order, each with its plans in order: one small query."""
     strands: dict[int, _Strand] = {}
-    for strand_id, slug, name, plan_id, plan_name in session.execute(
+    for strand_id, slug, name, plan_id, plan_name, starts_on, ends_on in session.execute(
         _STRANDS, {"strategy_id": strategy.id}
     ):
         strand = strands.get(strand_id)
         if strand is None:
             strand = strands[strand_id] = _Strand(slug, name, [])
         if plan_id is not None:
-            strand.plans.append(_Plan(plan_id, plan_name))
+            strand.plans.append(_Plan(plan_id, plan_name, starts_on, ends_on))
     return list(strands.values())
 
 
@@ -281,16 +314,17 @@ def _pillars(by_pillar: dict[Pillar, Tally]) -> dict[Pillar, PillarCounts]:
 
 
 def _figures(
-    strands: Sequence[_Strand], tallies: PlanTallies
+    strands: Sequence[_Strand], tallies: PlanTallies, quarter: Quarter
 ) -> tuple[list[StrandFigures], TotalFigures]:
-    """The figures of every strand and plan and the totals. Built without validation (they are
-    counts the database just gave), which is most of what building them cost."""
+    """The figures of every strand and plan and the totals; a strand with no plan live at the
+    quarter's end is N/A. Built without validation (they are counts the database just gave),
+    which is most of what building them cost."""
     strand_figures = []
     strand_tallies = []
     for strand in strands:
         plans = []
         plan_tallies = []
-        for plan in strand.plans:
+        for plan in (p for p in strand.plans if p.live_on(quarter.last_day)):
             by_pillar = tallies.get(plan.id) or {p: Tally() for p in Pillar}
             plan_tallies.append(by_pillar)
             overall = _overall(by_pillar)
@@ -345,7 +379,7 @@ def dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> Dash
     """The live figures of a quarter as at its last day, with every optional part filled in."""
     strands = _strands(session, strategy)
     [tallies] = count_quarters(session=session, strategy_id=strategy.id, quarters=[quarter])  # type: ignore[arg-type]
-    strand_figures, totals = _figures(strands, tallies)
+    strand_figures, totals = _figures(strands, tallies, quarter)
     lock = periods.active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
     return DashboardRead(
         quarter=quarter,
@@ -386,7 +420,7 @@ def trend(*, session: Session, strategy: Strategy, quarters: Sequence[Quarter]) 
     series: list[list[QuarterCounts]] = [[] for _ in strands]
     totals = []
     for quarter, tallies in zip(quarters, counted, strict=True):
-        strand_figures, quarter_totals = _figures(strands, tallies)
+        strand_figures, quarter_totals = _figures(strands, tallies, quarter)
         for points, figures in zip(series, strand_figures, strict=True):
             points.append(QuarterCounts(quarter=quarter, **figures.model_dump(include=set(COUNTS))))
         totals.append(
@@ -406,11 +440,15 @@ def trend(*, session: Session, strategy: Strategy, quarters: Sequence[Quarter]) 
 
 
 def figures_of(
-    *, session: Session, strategy: Strategy, quarters: Sequence[Quarter]
+    *, session: Session, strategy: Strategy, quarters: Sequence[Quarter], live: bool = False
 ) -> list[DashboardRead]:
     """Each quarter's figures as the board reads them: those published where it is locked, else
-    the live ones, all counted in one query."""
-    locks = periods.locks_in_force(session=session, strategy_id=strategy.id, quarters=quarters)  # type: ignore[arg-type]
+    (or all, when `live`) the live ones, all counted in one query."""
+    locks = (
+        {}
+        if live
+        else periods.locks_in_force(session=session, strategy_id=strategy.id, quarters=quarters)  # type: ignore[arg-type]
+    )
     live = [q for q in quarters if str(q) not in locks]
     counted: dict[Quarter, PlanTallies] = {}
     strands: list[_Strand] = []
@@ -424,7 +462,7 @@ def figures_of(
         if lock is not None:
             figures.append(_published(lock))
             continue
-        strand_figures, totals = _figures(strands, counted[quarter])
+        strand_figures, totals = _figures(strands, counted[quarter], quarter)
         figures.append(
             DashboardRead(
                 quarter=quarter,
@@ -543,6 +581,31 @@ def lock_quarter(*, session: Session, actor: Actor, data: LockCreate) -> Quarter
         quarter=data.quarter,
         snapshot=figures.model_dump(mode="json", include={"strands", "totals"}),
     )
+
+
+def close_quarters(
+    *, session: Session, actor: Actor, strategy: Strategy, through: Quarter
+) -> list[QuarterLock]:
+    """Lock every quarter of the strategy up to `through` not locked yet, each with its figures
+    frozen as they stand, so that nothing may change what their papers show (admin)."""
+    periods.prepare_lock(
+        session=session, actor=actor, strategy=strategy, quarter=through, if_locked=True
+    )
+    first = min(Quarter.of(strategy.starts_on), through)
+    quarters = list(quarter_range(first, through))
+    held = periods.locks_in_force(session=session, strategy_id=strategy.id, quarters=quarters)  # type: ignore[arg-type]
+    open_quarters = [q for q in quarters if str(q) not in held]
+    figures = figures_of(session=session, strategy=strategy, quarters=open_quarters)
+    return [
+        periods.record_lock(
+            session=session,
+            actor=actor,
+            strategy=strategy,
+            quarter=found.quarter,
+            snapshot=found.model_dump(mode="json", include={"strands", "totals"}),
+        )
+        for found in figures
+    ]
 
 
 def published_dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> DashboardRead:

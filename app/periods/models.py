@@ -58,3 +58,60 @@ class QuarterTimetable(SQLModel, table=True):
     version: int = Field(default=1)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by: str = Field(sa_type=sa.String(100))
+
+
+class Publication(SQLModel, table=True):
+    """One published version of a document (a quarter's board paper, a quarterly update).
+
+    `kind` says which document and `key` which of them (`1/2020-21-Q2`: the strategy and the
+    quarter); `data` is what it was rendered from, its files are kept byte for byte beside it.
+    A version after the first is a restatement, with its reason and what changed.
+    """
+
+    __tablename__ = "publication"
+    __table_args__ = (sa.UniqueConstraint("kind", "key", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=sa.String(40))
+    key: str = Field(sa_type=sa.String(100))
+    version: int
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    reason: str = Field(default="", sa_type=sa.Text)
+    changes: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    published_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    published_by: str = Field(sa_type=sa.String(100))
+
+
+class PublicationFile(SQLModel, table=True):
+    """One format of a published version: its bytes and their SHA-256, never changed."""
+
+    __tablename__ = "publication_file"
+    __table_args__ = (sa.UniqueConstraint("publication_id", "format"),)
+    # The publication's own entry records the digests; the bytes are no audit's business.
+    __audit__ = False
+
+    id: int | None = Field(default=None, primary_key=True)
+    publication_id: int = Field(foreign_key="publication.id", index=True, ondelete="CASCADE")
+    format: str = Field(sa_type=sa.String(10))
+    media_type: str = Field(sa_type=sa.String(100))
+    filename: str = Field(sa_type=sa.String(200))
+    sha256: str = Field(sa_type=sa.String(64))
+    size: int
+    content: bytes = Field(sa_type=sa.LargeBinary)
+
+
+class Restatement(SQLModel, table=True):
+    """An admin's reopening of a published document, with the reason its next version gives."""
+
+    __tablename__ = "restatement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=sa.String(40))
+    key: str = Field(sa_type=sa.String(100), index=True)
+    reason: str = Field(sa_type=sa.Text)
+    of_version: int
+    """The version it corrects."""
+    restated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    restated_by: str = Field(sa_type=sa.String(100))
+    published_version: int | None = None
+    """The version that published the correction; None while it is awaited."""

@@ -1,11 +1,12 @@
-"""The shapes of quarter locks as the API shows them."""
+"""The shapes of quarter locks, publications and restatements as the API shows them."""
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from app.core.quarters import QuarterField
-from app.core.schemas import Day, Id, InputModel, OutputModel
+from app.core.schemas import Day, Id, InputModel, OutputModel, text
 
 
 class LockInfo(BaseModel):
@@ -57,3 +58,38 @@ class TimetableRead(BaseModel):
     reminder_days: list[date] = Field(description="The days reminders go out, oldest first.")
     updated_at: datetime | None
     updated_by: str | None
+
+
+class PublicationFileRead(BaseModel):
+    format: str
+    media_type: str
+    filename: str
+    sha256: str = Field(description="The hex SHA-256 of the bytes, served as their ETag.")
+    size: int
+
+
+class PublicationRead(BaseModel):
+    """One published version of a document, with the digest of each of its files."""
+
+    kind: str = Field(description="Which document: `board_paper`.")
+    key: str = Field(description="Which of them: `{strategy_id}/{quarter}` for a board paper.")
+    version: int
+    reason: str = Field(description="Why it was restated; empty for a first version.")
+    changes: list[dict[str, Any]] = Field(description="What changed against the version before.")
+    published_at: datetime
+    published_by: str
+    files: list[PublicationFileRead]
+
+
+class RestatementCreate(InputModel):
+    reason: text(2000, 1) = Field(description="Why the published version must be corrected.")  # type: ignore[valid-type]
+
+
+class RestatementRead(OutputModel):
+    kind: str
+    key: str
+    reason: str
+    of_version: int
+    restated_at: datetime
+    restated_by: str
+    published_version: int | None

@@ -74,8 +74,17 @@ def latest_lock(*, session: Session, strategy_id: int, quarter: Quarter) -> Quar
     ).first()
 
 
-def prepare_lock(*, session: Session, actor: Actor, strategy: Strategy, quarter: Quarter) -> None:
-    """Check that an admin may lock the quarter now, and hold off events while it is counted."""
+def prepare_lock(
+    *,
+    session: Session,
+    actor: Actor,
+    strategy: Strategy,
+    quarter: Quarter,
+    if_locked: bool = False,
+) -> None:
+    """Check that an admin may lock the quarter now, and hold off events while it is counted.
+
+    A quarter locked already is a 409 unless `if_locked` (closing quarters up to it)."""
     ensure_admin(actor)
     # Whoever records an event holds a share lock on the strategy's row while checking for locks
     # (see ensure_quarter_open), so this waits for those in flight and is then counted with them.
@@ -86,7 +95,7 @@ def prepare_lock(*, session: Session, actor: Actor, strategy: Strategy, quarter:
             field="quarter",
         )
     existing = active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
-    if existing is not None:
+    if existing is not None and not if_locked:
         raise Conflict(
             f"{quarter} is already locked, since {existing.locked_at:%Y-%m-%d %H:%M} UTC "
             f"by {existing.locked_by}"
@@ -163,7 +172,7 @@ def list_locks(
 
 
 def ensure_quarter_open(*, session: Session, strand_id: int, day: date, field: str) -> None:
-    """Refuse (409) a date that falls in a quarter locked for the strand's strategy.
+    """Refuse (409) a date on or before the end of a quarter closed for the strand's strategy.
 
     The strategy's row is share-locked first, so that locking a quarter (which takes it for
     update) waits for this transaction, and this one waits for a lock being taken: no event can
@@ -175,21 +184,48 @@ def ensure_quarter_open(*, session: Session, strand_id: int, day: date, field: s
         .where(Strand.id == strand_id)
         .with_for_update(of=Strategy, read=True, key_share=True)  # type: ignore[arg-type]
     ).scalar_one()
-    lock = session.exec(
-        select(QuarterLock).where(
+    ensure_open(session=session, strategy_id=strategy_id, day=day, field=field)
+
+
+def closing_lock(*, session: Session, strategy_id: int, day: date) -> QuarterLock | None:
+    """The first lock in force of a quarter ending on or after the day: the one a change dated
+    then would alter, since a quarter's figures are the state as at its end."""
+    return session.exec(
+        select(QuarterLock)
+        .where(
             QuarterLock.strategy_id == strategy_id,
             QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
-            QuarterLock.starts_on <= day,
             QuarterLock.ends_on >= day,
         )
+        .order_by(QuarterLock.ends_on)
     ).first()
+
+
+def ensure_open(*, session: Session, strategy_id: int, day: date, field: str) -> None:
+    """Refuse (409) a date on or before the end of a closed quarter of the strategy."""
+    lock = closing_lock(session=session, strategy_id=strategy_id, day=day)
+    if lock is None:
+        return
+    where = "falls in" if lock.starts_on <= day else "comes before the end of"
+    message = (
+        f"{day} {where} {lock.quarter}, closed by {lock.locked_by} on "
+        f"{lock.locked_at:%Y-%m-%d} when its figures were published: an admin must restate "
+        "(or unlock) the quarter first"
+    )
+    raise Conflict(message, errors=[{"field": field, "message": message}])
+
+
+def ensure_quarter_writable(
+    *, session: Session, strategy_id: int, quarter: Quarter, what: str
+) -> None:
+    """Refuse (409) a change to a record of a closed quarter (its return, its paper)."""
+    lock = closing_lock(session=session, strategy_id=strategy_id, day=quarter.last_day)
     if lock is not None:
-        message = (
-            f"{day} falls in {lock.quarter}, locked by {lock.locked_by} on "
-            f"{lock.locked_at:%Y-%m-%d} when its figures were published: an admin must unlock "
-            "the quarter first"
+        raise Conflict(
+            f"{quarter} is closed (published by {lock.locked_by} on {lock.locked_at:%Y-%m-%d}"
+            + ("" if lock.quarter == str(quarter) else f" with {lock.quarter}")
+            + f"): {what} cannot change until an admin restates it"
         )
-        raise Conflict(message, errors=[{"field": field, "message": message}])
 
 
 # The quarter's timetable

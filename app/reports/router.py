@@ -1,14 +1,17 @@
-"""The board report as a file: a web page, Word, Markdown or Excel."""
+"""The board report as a file: a web page, Word, PDF, Markdown or Excel."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from app.core.concurrency import IfNoneMatch, not_modified
 from app.core.db import SessionDep
 from app.dashboard.router import QuarterDep, StrategyQuery
-from app.reports import render, service
+from app.periods import publications
+from app.reports import publishing, render, service
 from app.reports.schemas import ReportFormat
+from app.strategies import service as strategies
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -16,8 +19,11 @@ FILES = {
     200: {
         "content": {f.media_type.split(";")[0]: {} for f in render.FORMATS.values()},
         "description": "The report, with a Content-Disposition filename "
-        "(`board-report-2020-21-Q2.docx`); the web page is shown inline, the others downloaded.",
-    }
+        "(`board-report-2020-21-Q2.docx`; `…-v2.docx` for a published version); the web page is "
+        "shown inline, the others downloaded. A published paper comes with its SHA-256 as ETag "
+        "and `X-Published-Version`.",
+    },
+    304: {"description": "The published file the ETag in If-None-Match names is unchanged."},
 }
 
 
@@ -26,12 +32,44 @@ def board_report(
     session: SessionDep,
     quarter: QuarterDep,
     format: Annotated[
-        ReportFormat, Query(description="`html` (default), `docx`, `md` or `xlsx`.")
+        ReportFormat, Query(description="`html` (default), `docx`, `pdf`, `md` or `xlsx`.")
     ] = ReportFormat.html,
+    version: Annotated[
+        int | None,
+        Query(ge=1, le=10_000, description="A published version (404 if there is none)."),
+    ] = None,
+    live: Annotated[
+        bool,
+        Query(description="Today's view of the quarter, even when its paper is published."),
+    ] = False,
     strategy_id: StrategyQuery = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
-    """A quarter's board report: summary, tasks at risk, a section per strand, and charts."""
-    report = service.build(session=session, strategy_id=strategy_id, quarter=quarter)
+    """A quarter's board paper: once published, exactly the bytes published (latest version by
+    default); otherwise, or with `live=true`, made now from the records."""
+    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    stored = None
+    if not live:
+        stored = publishing.published(
+            session=session, strategy=strategy, quarter=quarter, version=version
+        )
+    if stored is not None:
+        file = publications.file_of(session=session, publication=stored, fmt=format.value)
+        tag = f'"{file.sha256}"'
+        headers = {"ETag": tag, "X-Published-Version": str(stored.version)}
+        if not_modified(if_none_match, tag):
+            return Response(status_code=304, headers=headers)
+        kind = "inline" if render.FORMATS[format].inline else "attachment"
+        return Response(
+            file.content,
+            media_type=file.media_type,
+            headers={
+                **headers,
+                "Content-Disposition": f'{kind}; filename="{file.filename}"',
+                "Cache-Control": "private, no-cache",
+            },
+        )
+    report = service.build(session=session, strategy_id=strategy.id, quarter=quarter, live=live)
     return Response(
         render.render(report, format),
         media_type=render.FORMATS[format].media_type,

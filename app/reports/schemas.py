@@ -24,6 +24,7 @@ class ReportFormat(StrEnum):
     docx = "docx"
     md = "md"
     xlsx = "xlsx"
+    pdf = "pdf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +37,18 @@ class Table:
     """Columns from this one on hold figures (set centred)."""
     total_row: bool = False
     """The last row is a Total row (set bold)."""
-    group: str = ""
-    """A heading spanning the figure columns, e.g. the financial year above its quarters."""
+    groups: tuple[tuple[str, int], ...] = ()
+    """Headings over the figure columns, each with the number it spans: the financial years
+    above their quarters."""
+
+    def group_of(self, column: int) -> str:
+        """The heading over a figure column (from 1), or "" when there are none."""
+        start = 1
+        for label, span in self.groups:
+            if start <= column < start + span:
+                return label
+            start += span
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +112,40 @@ class Summary:
     locked: bool
     table: Table
     chart: Chart
+    numbers: tuple[tuple[str | int | None, ...], ...] = ()
+    """The table as numbers, for a spreadsheet: counts, then whole percentages of the total."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaperSubsection:
+    number: str
+    title: str
+    body: str
+    """Markdown."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaperSection:
+    """One of the author's sections (1.0 Purpose, 3.3 exceptions, 6.0 Implications, …)."""
+
+    key: str
+    number: str
+    title: str
+    body: str
+    """Markdown."""
+    subsections: tuple[PaperSubsection, ...] = ()
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+@dataclass(frozen=True, slots=True)
+class RestatementNote:
+    """What a restated version says first: when, why, and what changed against the last."""
+
+    text: str
+    changes: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +159,20 @@ class BoardReport:
     warnings: tuple[str, ...]
     strands: tuple[StrandSection, ...]
     charts: tuple[Chart, ...] = field(default_factory=tuple)
+    paper: tuple[PaperSection, ...] = ()
+    """The author's sections, in the paper's order."""
+    author: str = ""
+    """Who the document is by (Word's properties): the force's unit."""
+    version: int | None = None
+    """The published version this is; None for a view of the live records."""
+    restatement: RestatementNote | None = None
 
     @property
     def quarter(self) -> Quarter:
         return self.summary.quarter
+
+    def section(self, key: str) -> PaperSection | None:
+        return next((s for s in self.paper if s.key == key), None)
+
+    def sections(self, *keys: str) -> tuple[PaperSection, ...]:
+        return tuple(s for s in self.paper if s.key in keys)

@@ -13,18 +13,23 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.core.base import today, utcnow
+from app.core.config import get_settings
 from app.core.errors import Invalid
 from app.core.quarters import Quarter, quarter_range
 from app.dashboard import service as dashboard
 from app.dashboard.schemas import DashboardRead, PlanFigures
+from app.papers import service as papers
 from app.periods import service as periods
 from app.reports.charts import Bar
 from app.reports.schemas import (
     BoardReport,
     Chart,
     Narrative,
+    PaperSection,
+    PaperSubsection,
     PlanDashboard,
     Prose,
+    RestatementNote,
     ReturnState,
     StrandSection,
     Summary,
@@ -63,8 +68,10 @@ RESPONSES = {
     Response.take: "Take the opportunity",
 }
 BULLETS = re.compile(r"^(\s*)[•▪◦]\s+", re.MULTILINE)
-STRAND_SECTION = 2
-"""The strand updates are section 2 of the report; each strand is numbered within it."""
+STRAND_SECTION = 5
+"""The strand updates are section 5 of the paper; each strand is numbered within it."""
+PAPER_YEARS = 2
+"""The financial years a strand's dashboard covers: the quarter's and the next, as the board's."""
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -127,6 +134,30 @@ def _status_chart(figures: DashboardRead) -> Chart:
     )
 
 
+def _summary_numbers(figures: DashboardRead) -> tuple[tuple[str | int | None, ...], ...]:
+    rows: list[tuple[str | int | None, ...]] = []
+    for s in figures.strands:
+        if not s.has_plan:
+            rows.append((s.name, *("N/A",) * 7))
+            continue
+        counts = (s.total or 0, s.complete or 0, s.ongoing or 0, s.at_risk or 0)
+        rows.append((s.name, *counts, *(dashboard.percent(c, counts[0]) for c in counts[1:])))
+    t = figures.totals
+    rows.append(
+        (
+            "Total",
+            t.total,
+            t.complete,
+            t.ongoing,
+            t.at_risk,
+            t.complete_pct,
+            t.ongoing_pct,
+            t.at_risk_pct,
+        )
+    )
+    return tuple(rows)
+
+
 def _summary(strategy: Strategy, figures: DashboardRead) -> Summary:
     return Summary(
         strategy=strategy.name,
@@ -137,6 +168,7 @@ def _summary(strategy: Strategy, figures: DashboardRead) -> Summary:
         locked=figures.published,
         table=_summary_table(figures),
         chart=_status_chart(figures),
+        numbers=_summary_numbers(figures),
     )
 
 
@@ -245,18 +277,22 @@ def _warnings(quality: DataQualityReport) -> tuple[str, ...]:
 
 
 def _plan_table(
-    plan: PlanFigures, year: Sequence[Quarter], by_quarter: dict[Quarter, dict[int, PlanFigures]]
+    plan: PlanFigures,
+    quarters: Sequence[Quarter],
+    by_quarter: dict[Quarter, dict[int, PlanFigures]],
 ) -> Table:
-    columns = [by_quarter.get(q, {}).get(plan.id) for q in year]
+    """A plan's figures at each quarter's end, under its financial year; later quarters empty."""
+    columns = [by_quarter.get(q, {}).get(plan.id) for q in quarters]
     rows = tuple(
         (label, *(getattr(figures, key) if figures else None for figures in columns))
         for key, label in MEASURES
     )
+    years = sorted({q.year: q.financial_year.replace("-", "/") for q in quarters}.items())
     return Table(
-        header=(plan.name, *(f"Q{q.number}" for q in year)),
+        header=(plan.name, *(f"Q{q.number}" for q in quarters)),
         rows=rows,
-        widths=(6, 2, 2, 2, 2),
-        group=year[0].financial_year.replace("-", "/"),
+        widths=(6, *(2 for _ in quarters)),
+        groups=tuple((label, sum(q.year == year for q in quarters)) for year, label in years),
     )
 
 
@@ -314,9 +350,12 @@ def _risk_table(risks_of_strand: Sequence) -> Table | None:
 
 
 def _strand_sections(
-    session: Session, strategy: Strategy, year: Sequence[Quarter], figures: list[DashboardRead]
+    session: Session,
+    strategy: Strategy,
+    quarter: Quarter,
+    quarters: Sequence[Quarter],
+    figures: list[DashboardRead],
 ) -> tuple[StrandSection, ...]:
-    quarter = figures[-1].quarter
     current = figures[-1]
     by_quarter = {
         f.quarter: {plan.id: plan for strand in f.strands for plan in strand.plans} for f in figures
@@ -342,7 +381,7 @@ def _strand_sections(
                 name=figure.name,
                 lead=strand.lead if strand is not None else "",
                 plans=tuple(
-                    PlanDashboard(plan.name, _plan_table(plan, year, by_quarter))
+                    PlanDashboard(plan.name, _plan_table(plan, quarters, by_quarter))
                     for plan in figure.plans
                 ),
                 plans_note=note if figure.plans else "",
@@ -371,12 +410,44 @@ def _trend_chart(year: Sequence[Quarter], figures: Sequence[DashboardRead]) -> C
     )
 
 
-def build(*, session: Session, strategy_id: int | None, quarter: Quarter) -> BoardReport:
-    """The board report of a quarter, in a fixed number of queries."""
+def paper_quarters(quarter: Quarter) -> list[Quarter]:
+    """The quarters the strand dashboards show: every quarter of the paper's financial years."""
+    first = quarter.year_quarters()[0]
+    return list(quarter_range(first, Quarter(first.year + PAPER_YEARS - 1, 4)))
+
+
+def _paper(session: Session, strategy: Strategy, quarter: Quarter) -> tuple[PaperSection, ...]:
+    written = papers.read(session=session, strategy=strategy, quarter=quarter)
+    return tuple(
+        PaperSection(
+            key=s.key.value,
+            number=s.number,
+            title=s.title,
+            body=s.body,
+            subsections=tuple(PaperSubsection(x.number, x.title, x.body) for x in s.subsections),
+        )
+        for s in written.sections
+    )
+
+
+def build(
+    *,
+    session: Session,
+    strategy_id: int | None,
+    quarter: Quarter,
+    version: int | None = None,
+    restatement: RestatementNote | None = None,
+    live: bool = False,
+) -> BoardReport:
+    """The board paper of a quarter, in a fixed number of queries."""
     strategy = _checked_strategy(session, strategy_id, quarter)
     year = quarter.year_quarters()
+    quarters = paper_quarters(quarter)
     figures = dashboard.figures_of(
-        session=session, strategy=strategy, quarters=year[: quarter.number]
+        session=session,
+        strategy=strategy,
+        quarters=[q for q in quarters if q <= quarter],
+        live=live,
     )
     current = figures[-1]
     head = _summary(strategy, current)
@@ -395,6 +466,10 @@ def build(*, session: Session, strategy_id: int | None, quarter: Quarter) -> Boa
         at_risk_intro=at_risk_intro,
         at_risk=at_risk,
         warnings=_warnings(quality),
-        strands=_strand_sections(session, strategy, year, figures),
+        strands=_strand_sections(session, strategy, quarter, quarters, figures),
         charts=(head.chart, _trend_chart(year, figures)),
+        paper=_paper(session, strategy, quarter),
+        author=get_settings().report_author,
+        version=version,
+        restatement=restatement,
     )

@@ -6,12 +6,13 @@ from app.core.markdown import to_plain
 from app.reports.schemas import Cell, Prose
 
 HEADINGS = {
-    "executive": "1.0 Executive summary",
-    "dashboard": "1.1 Dashboard summary",
-    "at_risk": "1.2 Strands at risk",
-    "quality": "1.3 Data quality",
-    "strands": "2.0 Thematic strand updates",
-    "charts": "3.0 Charts",
+    "contents": "Contents",
+    "executive": "3.0 Executive Summary",
+    "dashboard": "3.1 Dashboard summary",
+    "at_risk": "3.2 Strands at risk",
+    "quality": "Data quality",
+    "strands": "5.0 Thematic Strand Updates",
+    "charts": "Appendix: Charts",
     "plans": "Delivery Plan progress dashboard",
     "no_plan": "This thematic strand does not have a delivery plan.",
     "risks": "Identified risks",
@@ -38,6 +39,10 @@ def cell_text(cell: Cell) -> str:
     if isinstance(cell, Prose):
         return to_plain(cell.text)
     return str(cell)
+
+
+def version_note(version: int | None) -> str:
+    return "" if version is None else f"Published version {version}."
 
 
 def strand_heading(number: str, name: str, lead: str) -> str:

@@ -8,6 +8,7 @@ from app.core.concurrency import check_if_match, etag
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, count
 from app.core.quarters import Quarter
+from app.periods import service as periods
 from app.returns.models import QuarterlyReturn, ReturnRevision, ReturnStatus
 from app.returns.schemas import ReturnRead, ReturnWrite
 from app.strategies.models import Strand
@@ -56,6 +57,16 @@ def _revise(session: Session, record: QuarterlyReturn, actor: Actor, action: str
     )
 
 
+def _ensure_open(session: Session, strand: Strand, quarter: Quarter) -> None:
+    """A closed quarter's returns are what its paper printed: they stay as they are."""
+    periods.ensure_quarter_writable(
+        session=session,
+        strategy_id=strand.strategy_id,
+        quarter=quarter,
+        what=f"the {strand.name} return",
+    )
+
+
 def save(
     *,
     session: Session,
@@ -67,6 +78,7 @@ def save(
 ) -> tuple[QuarterlyReturn, bool]:
     """Create or edit a draft return; answers the return and whether it was created."""
     ensure_can_write(actor, strand.slug)
+    _ensure_open(session, strand, quarter)
     changes = {k: (v or "") for k, v in data.model_dump(exclude_unset=True).items()}
     record = find(session=session, strand=strand, quarter=quarter, for_update=True)
     if record is None:
@@ -108,6 +120,7 @@ def submit(
     *, session: Session, actor: Actor, strand: Strand, quarter: Quarter, if_match: str | None
 ) -> QuarterlyReturn:
     ensure_can_write(actor, strand.slug)
+    _ensure_open(session, strand, quarter)
     record = get(session=session, strand=strand, quarter=quarter, for_update=True)
     if if_match is not None:
         check_if_match(if_match, return_etag(record), what="return")
@@ -135,6 +148,7 @@ def submit(
 
 def reopen(*, session: Session, actor: Actor, strand: Strand, quarter: Quarter) -> QuarterlyReturn:
     ensure_can_write(actor, strand.slug)
+    _ensure_open(session, strand, quarter)
     record = get(session=session, strand=strand, quarter=quarter, for_update=True)
     if record.status is not ReturnStatus.submitted:
         raise Conflict("only a submitted return can be reopened")

@@ -17,6 +17,7 @@ from app.core.concurrency import check_if_match, etag
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, count
 from app.core.quarters import Quarter
+from app.periods import service as periods
 from app.risks import scoring
 from app.risks.models import Response, Risk, RiskAction, RiskEvent, RiskStatus
 from app.risks.schemas import (
@@ -270,6 +271,13 @@ def create_risk(*, session: Session, actor: Actor, data: RiskCreate) -> Risk:
     if data.likelihood is None and data.impact is None:
         state["likelihood"], state["impact"] = data.inherent_likelihood, data.inherent_impact
     _check_state(state)
+    # A risk registered in a closed quarter would change what that quarter's paper lists.
+    periods.ensure_open(
+        session=session,
+        strategy_id=strand.strategy_id,
+        day=state["registered_on"],
+        field="registered_on",
+    )
     if data.task_id is not None:
         _check_task(session, data.task_id, strand)
     if data.ref is not None:
@@ -384,6 +392,11 @@ def update_risk(
     }
     if not changed:
         return risk
+    if "registered_on" in changed:
+        for day in changed["registered_on"]:
+            periods.ensure_open(
+                session=session, strategy_id=risk.strategy_id, day=day, field="registered_on"
+            )
     for field, (_, value) in changed.items():
         setattr(risk, field, value)
     risk.version += 1

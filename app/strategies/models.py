@@ -48,6 +48,10 @@ class DeliveryPlan(SQLModel, table=True):
     position: int = Field(default=0)
     tactical_lead: str = Field(default="", sa_type=sa.String(200))
     operational_lead: str = Field(default="", sa_type=sa.String(200))
+    starts_on: date | None = None
+    """The first day the plan counts; None: from the start."""
+    ends_on: date | None = None
+    """The last day the plan counts (retired or replaced); None: still live."""
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -67,17 +67,31 @@ class StrandUpdate(InputModel):
     position: Whole | None = Field(default=None, ge=0, le=1000)
 
 
+LIVE_FROM = "The first day the plan counts; none: from the start."
+LIVE_UNTIL = "The last day the plan counts (retired or replaced); none: still live."
+
+
 class PlanCreate(InputModel):
     strand_id: Id
     name: Name
     tactical_lead: PersonName = ""
     operational_lead: PersonName = ""
+    starts_on: Day | None = Field(default=None, description=LIVE_FROM)
+    ends_on: Day | None = Field(default=None, description=LIVE_UNTIL)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> "PlanCreate":
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        return self
 
 
 class PlanUpdate(InputModel):
     name: Name | None = None
     tactical_lead: PersonName | None = None
     operational_lead: PersonName | None = None
+    starts_on: Day | None = Field(default=None, description=LIVE_FROM)
+    ends_on: Day | None = Field(default=None, description=LIVE_UNTIL)
 
 
 class PlanRead(OutputModel):
@@ -87,7 +101,15 @@ class PlanRead(OutputModel):
     position: int
     tactical_lead: str
     operational_lead: str
+    starts_on: date | None = None
+    ends_on: date | None = None
     version: int
+
+    def live_on(self, day: date) -> bool:
+        """Whether the plan counts in the figures as at the day."""
+        return (self.starts_on is None or self.starts_on <= day) and (
+            self.ends_on is None or self.ends_on >= day
+        )
 
 
 class StrandRead(OutputModel):

@@ -270,6 +270,10 @@ def update_plan(
     ensure_can_write(actor, strand.slug)
     check_if_match(if_match, etag("plan", plan.id, plan.version), what="plan")
     changes = _cleared(data.model_dump(exclude_unset=True), record=plan, required={"name"})
+    starts_on = changes.get("starts_on", plan.starts_on)
+    ends_on = changes.get("ends_on", plan.ends_on)
+    if starts_on and ends_on and ends_on < starts_on:
+        raise Invalid("ends_on must not be before starts_on", field="ends_on")
     if "name" in changes:
         taken = session.exec(
             select(DeliveryPlan).where(

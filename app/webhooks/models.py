@@ -23,7 +23,8 @@ class EventType(enum.StrEnum):
     `commentary.submitted` carries the `plan`, `quarter`, `contributor` and the submitted
     `commentaries` (each as GET /pcp/commentary/{id} shows it).
     `quarter.locked` carries the `quarter`, `strategy_id`, who locked it and the published
-    figures.
+    figures. `board_paper.published` carries the `quarter`, `strategy_id`, `version`, the
+    `reason` of a restatement, who published it and when, and each format's `sha256`.
     """
 
     task_created = "task.created"
@@ -35,6 +36,7 @@ class EventType(enum.StrEnum):
     quarter_locked = "quarter.locked"
     return_submitted = "return.submitted"
     commentary_submitted = "commentary.submitted"
+    board_paper_published = "board_paper.published"
 
 
 class DeliveryStatus(enum.StrEnum):

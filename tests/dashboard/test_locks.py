@@ -142,9 +142,21 @@ def test_a_locked_quarter_refuses_every_event_dated_into_it(
     assert [e["field"] for e in added.json()["errors"]] == ["added_on"]
     assert client.get("/api/v1/tasks", headers=admin).json()["total"] == 2
 
-    # Either side of the quarter, and in another strategy, dates are still open.
+    # Before the quarter's end it is closed (what happened then is counted in it); after it,
+    # and in another strategy, dates are open.
+    before = client.post(
+        "/api/v1/tasks",
+        json={
+            "plan_id": plan["id"],
+            "pillar": "pursue",
+            "title": "Early",
+            "added_on": "2020-03-31",
+        },
+        headers=admin,
+    )
+    assert before.status_code == 409
+    assert before.json()["detail"].startswith("2020-03-31 comes before the end of 2020-21-Q1")
     factories.status(client, admin, risky["id"], "complete", "2020-07-01")
-    factories.task(client, admin, plan["id"], added_on="2020-03-31")
     other = factories.strategy(client, admin, name="Police and Crime Plan")
     strand = factories.strand(client, admin, other["id"], "Roads")
     elsewhere = factories.task(
@@ -163,11 +175,30 @@ def test_published_figures_stay_as_locked_while_live_ones_drift(
     url = f"{LOCKS}/2020-21-Q2/drift"
     assert client.get(url, headers=admin).json()["drifted"] is False
 
-    # Q1 is open, and the task has no later event: the change carries into the locked Q2.
+    published = dashboard(client, admin, "2020-21-Q2", published="true")
+    assert (published["published"], published["locked"]) == (True, True)
+    assert published["lock"]["locked_by"] == "admin"
+    assert counts(published["totals"]) == (2, 1, 1, 0)
+    csv_text = client.get(
+        "/api/v1/dashboard",
+        params={"quarter": "2020-21-Q2", "published": "true", "format": "csv"},
+        headers=admin,
+    ).text
+    assert csv_text.splitlines()[-1] == "Total,2,1 (50%),1 (50%),0 (0%)"
+
+    # An event dated in Q1, before the locked Q2 ends, would carry into Q2: refused.
+    at_risk = {"status": "at_risk", "effective_date": "2020-06-10"}
+    refused = client.post(f"/api/v1/tasks/{waiting['id']}/status", json=at_risk, headers=admin)
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith("2020-06-10 comes before the end of 2020-21-Q2")
+    assert client.get(url, headers=admin).json()["drifted"] is False
+
+    # With the lock lifted the change goes in, and the drift is against what was published.
+    assert client.delete(f"{LOCKS}/2020-21-Q2", headers=admin).status_code == 200
     factories.status(client, admin, waiting["id"], "at_risk", "2020-06-10")
     drift = client.get(url, headers=admin).json()
     assert drift["drifted"] is True
-    assert (drift["lock"]["quarter"], drift["lock"]["in_force"]) == ("2020-21-Q2", True)
+    assert (drift["lock"]["quarter"], drift["lock"]["in_force"]) == ("2020-21-Q2", False)
     plan_id = plan["id"]
     assert [
         (d["strand"], d["plan_id"], d["plan"], d["field"], d["published"], d["live"])
@@ -188,19 +219,9 @@ def test_published_figures_stay_as_locked_while_live_ones_drift(
         (None, None, None, "prevent.ongoing", 1, 0),
         (None, None, None, "prevent.at_risk", 0, 1),
     ]
-    published = dashboard(client, admin, "2020-21-Q2", published="true")
-    assert (published["published"], published["locked"]) == (True, True)
-    assert published["lock"]["locked_by"] == "admin"
-    assert counts(published["totals"]) == (2, 1, 1, 0)
     live = dashboard(client, admin, "2020-21-Q2")
-    assert (live["published"], live["locked"], live["lock"]) == (False, True, published["lock"])
+    assert (live["published"], live["locked"], live["lock"]) == (False, False, None)
     assert counts(live["totals"]) == (2, 1, 0, 1)
-    csv_text = client.get(
-        "/api/v1/dashboard",
-        params={"quarter": "2020-21-Q2", "published": "true", "format": "csv"},
-        headers=admin,
-    ).text
-    assert csv_text.splitlines()[-1] == "Total,2,1 (50%),1 (50%),0 (0%)"
 
 
 def test_unlocking_is_recorded_and_relocking_publishes_afresh(

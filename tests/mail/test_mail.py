@@ -1,9 +1,6 @@
 """The mail channel against a real SMTP server: sent once, retried when refused for now,
 failed with the server's answer when refused for good."""
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -146,37 +143,3 @@ def test_metrics_count_mail_sent_and_failed(
     assert 'tracker_mail_messages{status="sent"} 2.0' in text
     assert 'tracker_mail_messages{status="failed"} 1.0' in text
     assert 'tracker_mail_messages{status="pending"} 0.0' in text
-
-
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_the_worker_logs_in_with_the_settings(engine: Engine, settings: Settings) -> None:
-    server = SmtpServer(port=free_port())
-    logins: list[tuple[bytes, bytes]] = []
-
-    def authenticator(_server, _session, _envelope, mechanism, data) -> AuthResult:
-        logins.append((data.login, data.password))
-        return AuthResult(success=(data.login, data.password) == (b"tracker", b"s3cret"))
-
-    controller = Controller(
-        server,
-        hostname=server.host,
-        port=server.port,
-        authenticator=authenticator,
-        auth_required=True,
-        # Only on 127.0.0.1 in a test: a real server takes a login only over TLS.
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
-        [message_id] = queue(engine)
-        sender = worker(engine, settings, server, Clock())
-        sender.settings = sender.settings.model_copy(
-            update={"smtp_username": "tracker", "smtp_password": "s3cret"}
-        )
-        assert sender.drain() == 1
-    finally:
-        controller.stop()
-    assert logins == [(b"tracker", b"s3cret")]
-    assert [m["Message-ID"] for m in server.received] == [message_id]
-    [row] = messages(engine)
-    assert row.status == MailStatus.sent

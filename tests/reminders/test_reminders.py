@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from app.audit.service import SYSTEM
+from app.auth.models import Role
+from app.auth.service import Actor
 from app.cli import app as cli
 from app.core.config import Settings, get_settings
 from app.core.db import write_session
@@ -296,6 +298,33 @@ def test_the_worker_runs_the_pass_once_a_day_at_the_set_time(
     schedule.run_once()
     assert client.get("/api/v1/reminders", headers=admin).json()["total"] == 2
     assert date(2021, 4, 9).isoformat() == REMINDER_DAY
+
+
+def test_a_person_turns_reminders_off_from_me_and_is_skipped(
+    world: dict, engine: Engine, tracker, client: TestClient, admin: dict
+) -> None:
+    # People write as themselves once the provider signs them in; here, as the service sees it.
+    asha = Actor(
+        token_id=0,
+        name="Asha Shah",
+        role=Role.lead,
+        strands=frozenset({"hate-crime"}),
+        email="asha.shah@example.org",
+        via="oidc",
+        person_id=world["shah"],
+    )
+    with write_session(engine, asha) as session:
+        assert people.set_reminders(session=session, actor=asha, enabled=False).id == world["shah"]
+        session.commit()
+    dry = tracker("reminders", "send", "--on", REMINDER_DAY, "--dry-run")
+    assert "Asha Shah <asha.shah@example.org>: skipped (turned reminders off)" in dry.stdout
+    trail = client.get("/api/v1/audit", params={"entity": "person"}, headers=admin).json()
+    [change] = [e for e in trail["items"] if e["action"] == "update"]
+    assert (change["actor"], change["before"], change["after"]) == (
+        "Asha Shah",
+        {"reminders_enabled": True, "updated_at": change["before"]["updated_at"]},
+        {"reminders_enabled": False, "updated_at": change["after"]["updated_at"]},
+    )
 
 
 def test_me_refuses_a_token_and_bad_bodies(client: TestClient, admin: dict) -> None:

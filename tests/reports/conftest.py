@@ -109,7 +109,7 @@ def board(client: TestClient, admin: dict) -> dict[str, Any]:
     draft = {"insight": "Op Sceptre: 543 arrests."}
     _ok(client.put(f"{returns}/gangs-and-knife-crime/2020-21-Q2", json=draft, headers=admin), 201)
 
+    status(back_dated, "complete", "2020-03-20")
     lock = client.post("/api/v1/dashboard/locks", json={"quarter": "2020-21-Q1"}, headers=admin)
     _ok(lock, 201)
-    status(back_dated, "complete", "2020-03-20")
     return {"strategy": strategy, "risk": a1, "lock": lock.json()}

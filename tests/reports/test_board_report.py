@@ -54,15 +54,22 @@ def test_the_markdown_report_prints_the_boards_tables_and_narratives(
         'attachment; filename="board-report-2020-21-Q2.md"'
     )
     lines = response.text.splitlines()
-    assert lines[0] == "# Crime Prevention Strategy 2018-21: quarterly board report, 2020/21 Q2"
-    assert lines[2] == "Figures as at 30 September 2020, the last day of 2020/21 Q2."
+    assert lines[:3] == [
+        "**OFFICIAL**",
+        "",
+        "# Crime Prevention Strategy 2018-21: quarterly board report, 2020/21 Q2",
+    ]
+    assert lines[4] == "Figures as at 30 September 2020, the last day of 2020/21 Q2."
     assert md_table(lines, "| Strands") == [SUMMARY_HEADER, *SUMMARY_Q2]
     assert "There are 2 tasks at risk of delivery as at 30 September 2020, in 2 strands:" in lines
     assert md_table(lines, "| Strand |")[1:] == AT_RISK
     assert f"- {WARNING}" in lines
-    assert "### 2.1 Domestic Abuse - Thematic Lead: Chief Superintendent Andrew Mariner" in lines
+    assert "### 5.1 Domestic Abuse - Thematic Lead: Chief Superintendent Andrew Mariner" in lines
     plan = md_table(lines, "| Domestic Abuse | 2020/21 Q1")
-    assert plan[0] == ["Domestic Abuse", "2020/21 Q1", "2020/21 Q2", "2020/21 Q3", "2020/21 Q4"]
+    assert plan[0] == [
+        "Domestic Abuse",
+        *(f"{year} Q{n}" for year in ("2020/21", "2021/22") for n in range(1, 5)),
+    ]
     assert plan[1:] == DOMESTIC_ABUSE_PLAN
     assert lines.count("Q1: the figures published when that quarter was locked.") == 2
     assert md_table(lines, "| Ref No") == RISKS_DA
@@ -93,15 +100,15 @@ def test_the_web_page_report_has_the_tables_and_both_charts_inline(
     summary, at_risk, da_plan, da_risks, knife, county = tables
     assert summary == [SUMMARY_HEADER, *SUMMARY_Q2]
     assert at_risk[1:] == AT_RISK
-    assert da_plan[:2] == [["Domestic Abuse", "2020/21"], ["Q1", "Q2", "Q3", "Q4"]]
+    assert da_plan[:2] == [["Domestic Abuse", "2020/21", "2021/22"], ["Q1", "Q2", "Q3", "Q4"] * 2]
     assert da_plan[2:] == DOMESTIC_ABUSE_PLAN
     assert da_risks == RISKS_DA
     assert [knife[0][0], county[0][0]] == ["Knife Crime", "Gangs / County Lines"]
     assert county[2:] == [
-        ["Total", "1", "1", "", ""],
-        ["Complete", "0", "0", "", ""],
-        ["Ongoing / In progress", "1", "0", "", ""],
-        ["At risk", "0", "1", "", ""],
+        ["Total", "1", "1", "", "", "", "", "", ""],
+        ["Complete", "0", "0", "", "", "", "", "", ""],
+        ["Ongoing / In progress", "1", "0", "", "", "", "", "", ""],
+        ["At risk", "0", "1", "", "", "", "", "", ""],
     ]
     assert len(images) == 2
     for source in images:
@@ -128,24 +135,28 @@ def test_the_word_report_has_the_tables_headings_and_charts(
     summary, at_risk, da_plan, da_risks, knife, county = document.tables
     assert cells(summary) == [SUMMARY_HEADER, *SUMMARY_Q2]
     assert cells(at_risk)[1:] == AT_RISK
-    # The plan's name spans both header rows, the year all four quarters.
+    # The plan's name spans both header rows, each year its four quarters.
     assert cells(da_plan)[:2] == [
-        ["Domestic Abuse", "2020/21", "2020/21", "2020/21", "2020/21"],
-        ["Domestic Abuse", "Q1", "Q2", "Q3", "Q4"],
+        ["Domestic Abuse", *["2020/21"] * 4, *["2021/22"] * 4],
+        ["Domestic Abuse", *["Q1", "Q2", "Q3", "Q4"] * 2],
     ]
     assert cells(da_plan)[2:] == DOMESTIC_ABUSE_PLAN
     assert cells(da_risks) == RISKS_DA
     assert [cells(knife)[0][0], cells(county)[0][0]] == ["Knife Crime", "Gangs / County Lines"]
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert headings[:5] == [
-        "1.0 Executive summary",
-        "1.1 Dashboard summary",
-        "1.2 Strands at risk",
-        "1.3 Data quality",
-        "2.0 Thematic strand updates",
+    # No paper written for the quarter: the author's sections stand empty in their places.
+    assert headings[:8] == [
+        "1.0 Purpose of Report",
+        "2.0 Recommendations",
+        "3.0 Executive Summary",
+        "3.1 Dashboard summary",
+        "3.2 Strands at risk",
+        "Data quality",
+        "3.3 Delivery/challenges by exception",
+        "4.0 Strategy progress and next steps",
     ]
-    assert "2.3 House Burglary and Street Robbery - Thematic Lead: C/Supt Simon Anslow" in headings
-    assert headings[-1] == "3.0 Charts"
+    assert "5.3 House Burglary and Street Robbery - Thematic Lead: C/Supt Simon Anslow" in headings
+    assert headings[-3:] == ["8.0 Actions for Improvement", "9.0 Future Work", "Appendix: Charts"]
     texts = [p.text for p in document.paragraphs]
     assert WARNING in texts
     assert "No quarterly return has been written for 2020/21 Q2." in texts
@@ -168,6 +179,7 @@ def test_the_excel_report_keeps_figures_as_numbers_and_formulas_as_text(
         "Summary",
         "Tasks at risk",
         "Data quality",
+        "Paper",
         "Plan progress",
         "Risks",
         "Returns",
@@ -176,18 +188,30 @@ def test_the_excel_report_keeps_figures_as_numbers_and_formulas_as_text(
     def values(name: str) -> list[list[Any]]:
         return [list(row) for row in workbook[name].iter_rows(values_only=True)]
 
+    # Figures are numbers, the percentages numbers in columns of their own.
     assert values("Summary") == [
-        SUMMARY_HEADER,
-        ["Domestic Abuse", 5, 2, 2, 1],
-        ["Gangs and Knife Crime", 3, 1, 1, 1],
-        ["House Burglary and Street Robbery", "N/A", "N/A", "N/A", "N/A"],
-        ["Total", 8, "3 (38%)", "3 (38%)", "2 (25%)"],
+        [*SUMMARY_HEADER, "Complete %", "Ongoing / In progress %", "At risk %"],
+        ["Domestic Abuse", 5, 2, 2, 1, 40, 40, 20],
+        ["Gangs and Knife Crime", 3, 1, 1, 1, 33, 33, 33],
+        ["House Burglary and Street Robbery", *["N/A"] * 7],
+        ["Total", 8, 3, 3, 2, 38, 38, 25],
     ]
+    summary = workbook["Summary"]
+    assert (summary.freeze_panes, summary.auto_filter.ref) == ("A2", "A1:H5")
+    assert summary.page_setup.orientation == "landscape"
+    assert (summary.page_setup.fitToWidth, summary.sheet_properties.pageSetUpPr.fitToPage) == (
+        1,
+        True,
+    )
+    assert values("Plan progress")[0][3:] == [
+        f"{year} Q{n}" for year in ("2020/21", "2021/22") for n in range(1, 5)
+    ]
+    empty = [None] * 6
     assert values("Plan progress")[1:5] == [
-        ["Domestic Abuse", "Domestic Abuse", "Total", 5, 5, None, None],
-        ["Domestic Abuse", "Domestic Abuse", "Complete", 1, 2, None, None],
-        ["Domestic Abuse", "Domestic Abuse", "Ongoing / In progress", 4, 2, None, None],
-        ["Domestic Abuse", "Domestic Abuse", "At risk", 0, 1, None, None],
+        ["Domestic Abuse", "Domestic Abuse", "Total", 5, 5, *empty],
+        ["Domestic Abuse", "Domestic Abuse", "Complete", 2, 2, *empty],
+        ["Domestic Abuse", "Domestic Abuse", "Ongoing / In progress", 3, 2, *empty],
+        ["Domestic Abuse", "Domestic Abuse", "At risk", 0, 1, *empty],
     ]
     assert values("Risks")[1][:3] == ["Domestic Abuse", "A1", datetime(2020, 8, 3)]
     # The task titled like a formula, and a narrative starting with one, stay text.
@@ -212,22 +236,19 @@ def test_a_locked_quarters_report_prints_its_published_figures_and_says_so(
 ) -> None:
     lines = report(client, viewer, "2020-21-Q1", "md").text.splitlines()
     locked_at = datetime.fromisoformat(board["lock"]["locked_at"])
-    assert lines[2] == (
+    assert lines[4] == (
         "2020/21 Q1 is locked: these are the figures published when it was locked on "
         f"{locked_at.day} {locked_at:%B %Y} at {locked_at:%H:%M} UTC by admin, as at "
         "30 June 2020."
     )
     assert md_table(lines, "| Strands") == [SUMMARY_HEADER, *SUMMARY_Q1_PUBLISHED]
-    # Live, the task completed in March (after the lock, back-dated) counts in Q1.
-    live = client.get("/api/v1/dashboard", params={"quarter": "2020-21-Q1"}, headers=viewer)
-    assert [live.json()["totals"][k] for k in ("total", "complete", "ongoing")] == [8, 3, 5]
     assert "There are no tasks at risk of delivery as at 30 June 2020." in lines
 
 
 def test_the_report_answers_bad_requests_with_problems(
     client: TestClient, viewer: dict, board: dict
 ) -> None:
-    bad_format = client.get(URL, params={"format": "pdf"}, headers=viewer)
+    bad_format = client.get(URL, params={"format": "odt"}, headers=viewer)
     assert bad_format.status_code == 422
     assert [e["field"] for e in bad_format.json()["errors"]] == ["format"]
     bad_quarter = client.get(URL, params={"quarter": "2020-21-Q5"}, headers=viewer)
@@ -249,7 +270,7 @@ def test_the_current_quarter_is_reported_by_default(
         f'attachment; filename="board-report-{quarter}.md"'
     )
     lines = response.text.splitlines()
-    assert lines[0].endswith(f"quarterly board report, {quarter.board_label}")
+    assert lines[2].endswith(f"quarterly board report, {quarter.board_label}")
     # Today every task but the withdrawn one counts, Op Gloss too, and none is at risk any more.
     assert md_table(lines, "| Strands")[-1] == ["Total", "9", "6 (67%)", "3 (33%)", "0 (0%)"]
 

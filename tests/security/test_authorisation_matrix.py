@@ -164,6 +164,11 @@ def _pcp_link(w: World) -> int:
     return factories.created(w.client.post("/api/v1/pcp/links", json=body, headers=w.admin))["id"]
 
 
+def _published_q1(w: World) -> None:
+    response = w.client.post("/api/v1/board-papers/2020-21-Q1/publish", headers=w.admin)
+    assert response.status_code == 201, response.text
+
+
 def _req(method: str, url: str, json: Any = None, **headers: str) -> Request:
     return Request(method, url, json, headers)
 
@@ -461,6 +466,30 @@ CASES: dict[tuple[str, str], tuple[str, Callable[[World], Request]]] = {
     ("DELETE", "/api/v1/pcp/links/{link_id}"): (
         "lead",
         lambda w: _req("DELETE", f"/api/v1/pcp/links/{_pcp_link(w)}"),
+    ),
+    ("PUT", "/api/v1/board-papers/{quarter}"): (
+        "admin",
+        lambda w: _req(
+            "PUT",
+            "/api/v1/board-papers/2020-21-Q1",
+            {"sections": [{"key": "purpose", "body": "The report covers the nine strands."}]},
+            **w.etag("/api/v1/board-papers/2020-21-Q1"),
+        ),
+    ),
+    ("POST", "/api/v1/board-papers/{quarter}/publish"): (
+        "admin",
+        lambda w: _req("POST", "/api/v1/board-papers/2020-21-Q1/publish"),
+    ),
+    ("POST", "/api/v1/board-papers/{quarter}/restatements"): (
+        "admin",
+        lambda w: (
+            _published_q1(w),
+            _req(
+                "POST",
+                "/api/v1/board-papers/2020-21-Q1/restatements",
+                {"reason": "A task was reported in the wrong strand"},
+            ),
+        )[-1],
     ),
 }
 

@@ -23,6 +23,8 @@ schema = schemathesis.openapi.from_dict(
 # Schema-valid data can still break a business rule (a strategy ending before it starts, an id
 # that names nothing): those answers are checked for their status and shape, not expected to be 2xx.
 EXCLUDED = [positive_data_acceptance]
+# Publishing a board paper renders every format, the PDF too: seconds on a busy machine.
+CALL_TIMEOUT = 60
 FUZZ = settings(
     max_examples=2, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
@@ -49,7 +51,9 @@ def server(running: str, client: TestClient, admin: dict) -> str:
 @schema.parametrize()
 @FUZZ
 def test_fuzz_as_admin(case, server: str, admin: dict) -> None:
-    case.call_and_validate(base_url=server, headers=admin, excluded_checks=EXCLUDED)
+    case.call_and_validate(
+        base_url=server, headers=admin, excluded_checks=EXCLUDED, timeout=CALL_TIMEOUT
+    )
 
 
 # A lead reads what an admin reads: only the writes, where their rights differ, are fuzzed again.
@@ -57,7 +61,10 @@ def test_fuzz_as_admin(case, server: str, admin: dict) -> None:
 @FUZZ
 def test_fuzz_as_a_strand_lead(case, server: str, make_token: TokenMaker) -> None:
     case.call_and_validate(
-        base_url=server, headers=lead_headers(make_token), excluded_checks=EXCLUDED
+        base_url=server,
+        headers=lead_headers(make_token),
+        excluded_checks=EXCLUDED,
+        timeout=CALL_TIMEOUT,
     )
 
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.core.exports import XLSX, scrubbed
-from app.reports.render import excel, html, markdown, word
+from app.reports.render import excel, html, markdown, pdf, word
 from app.reports.schemas import BoardReport, ReportFormat
 
 
@@ -28,11 +28,13 @@ FORMATS = {
     ),
     ReportFormat.md: Format("text/markdown; charset=utf-8", "md", False, markdown.render),
     ReportFormat.xlsx: Format(XLSX, "xlsx", False, excel.render),
+    ReportFormat.pdf: Format("application/pdf", "pdf", False, pdf.render),
 }
 
 
 def filename(report: BoardReport, fmt: ReportFormat) -> str:
-    return f"board-report-{report.quarter}.{FORMATS[fmt].extension}"
+    version = f"-v{report.version}" if report.version else ""
+    return f"board-report-{report.quarter}{version}.{FORMATS[fmt].extension}"
 
 
 def content_disposition(report: BoardReport, fmt: ReportFormat) -> str:

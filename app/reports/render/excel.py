@@ -12,6 +12,17 @@ from app.core.markdown import to_plain
 from app.reports.schemas import BoardReport, Cell, Narrative, Prose, StrandSection, Table
 from app.reports.text import RISK_HEADER
 
+NUMBERS_HEADER = (
+    "Strands",
+    "Total",
+    "Complete",
+    "Ongoing / In progress",
+    "At risk",
+    "Complete %",
+    "Ongoing / In progress %",
+    "At risk %",
+)
+
 CHARACTERS_PER_WEIGHT = 6
 
 
@@ -32,6 +43,14 @@ def _narrative(narrative: Narrative) -> str:
     return to_plain(narrative.body)
 
 
+def _paper_rows(report: BoardReport) -> list[list[Any]]:
+    rows = []
+    for section in report.paper:
+        rows.append([section.number, section.title, to_plain(section.body)])
+        rows += [[s.number, s.title, to_plain(s.body)] for s in section.subsections]
+    return rows
+
+
 def _plan_rows(strands: Sequence[StrandSection]) -> list[list[Any]]:
     return [
         [strand.name, plan.name, *row]
@@ -43,7 +62,14 @@ def _plan_rows(strands: Sequence[StrandSection]) -> list[list[Any]]:
 
 def render(report: BoardReport) -> bytes:
     summary = report.summary
-    year = summary.quarter.year_quarters()
+    plan_header = next(
+        (plan.table.header[1:] for strand in report.strands for plan in strand.plans), ()
+    )
+    plan_table = next((plan.table for strand in report.strands for plan in strand.plans), None)
+    quarter_labels = [
+        f"{plan_table.group_of(i)} {label}" if plan_table else label
+        for i, label in enumerate(plan_header, start=1)
+    ]
     details = [
         ["Report", report.title],
         ["Strategy", summary.strategy],
@@ -51,6 +77,9 @@ def render(report: BoardReport) -> bytes:
         ["As at", summary.as_at],
         ["Figures", summary.figures_note],
         ["Produced", report.produced_at],
+        ["Author", report.author],
+        ["Version", report.version or "live"],
+        *([["Restatement", report.restatement.text]] if report.restatement else []),
     ]
     at_risk_header = report.at_risk.header if report.at_risk else ()
     risk_rows = [
@@ -70,12 +99,13 @@ def render(report: BoardReport) -> bytes:
     ]
     sheets: list[Sheet] = [
         ("Report", ["Item", "Value"], details),
-        _sheet("Summary", summary.table, summary.table.header),
+        ("Summary", list(NUMBERS_HEADER), [list(row) for row in summary.numbers]),
         _sheet("Tasks at risk", report.at_risk, at_risk_header or ("Task at risk",)),
         ("Data quality", ["Warning"], [[w] for w in report.warnings]),
+        ("Paper", ["Section", "Title", "Text"], _paper_rows(report)),
         (
             "Plan progress",
-            ["Strand", "Delivery plan", "Measure", *(q.board_label for q in year)],
+            ["Strand", "Delivery plan", "Measure", *quarter_labels],
             _plan_rows(report.strands),
         ),
         ("Risks", ["Strand", *RISK_HEADER], risk_rows),
@@ -94,11 +124,12 @@ def render(report: BoardReport) -> bytes:
     ]
     widths = {
         "Report": [12, 100],
-        "Summary": _widths(summary.table),
+        "Summary": [36, 9, 11, 13, 9, 12, 14, 11],
+        "Paper": [9, 40, 120],
         "Tasks at risk": _widths(report.at_risk) if report.at_risk else [40],
         "Data quality": [120],
-        "Plan progress": [30, 30, 24, 12, 12, 12, 12],
+        "Plan progress": [30, 30, 24, *(12 for _ in quarter_labels)],
         "Risks": [30, 8, 15, 45, 25, 60],
         "Returns": [30, 30, 45, 80, 80, 80],
     }
-    return xlsx_bytes(sheets, widths)
+    return xlsx_bytes(sheets, widths, for_print=True)

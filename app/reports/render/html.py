@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from app.core.markdown import to_html
 from app.reports.schemas import BoardReport, Cell, Prose
-from app.reports.text import HEADINGS, cell_text, stamp, strand_heading
+from app.reports.text import HEADINGS, cell_text, stamp, strand_heading, version_note
 
 
 def html_cell(cell: Cell) -> str | Markup:
@@ -27,7 +27,32 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters.update(cell=html_cell, datauri=datauri, stamp=stamp, markdown=to_html)
+
+
+def contents(report: BoardReport) -> list[tuple[str, str]]:
+    """The paper's numbered headings, in order, with the ids the page gives them."""
+    found = [
+        (f"section-{s.number}", s.heading) for s in report.sections("purpose", "recommendations")
+    ]
+    found += [("executive", HEADINGS["executive"])]
+    found += [(f"section-{s.number}", s.heading) for s in report.sections("exceptions")]
+    found += [(f"section-{s.number}", s.heading) for s in report.sections("strategy_progress")]
+    found += [("strands", HEADINGS["strands"])]
+    found += [
+        (f"section-{s.number}", s.heading)
+        for s in report.sections("implications", "consultation", "actions", "future_work")
+    ]
+    return [*found, ("charts", HEADINGS["charts"])]
+
+
+environment.filters.update(
+    cell=html_cell,
+    datauri=datauri,
+    stamp=stamp,
+    markdown=to_html,
+    contents=contents,
+    version=version_note,
+)
 environment.globals.update(H=HEADINGS, strand_heading=strand_heading)
 
 

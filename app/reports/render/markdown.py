@@ -2,8 +2,8 @@
 
 import re
 
-from app.reports.schemas import BoardReport, Cell, Prose, Table
-from app.reports.text import HEADINGS, cell_text, stamp, strand_heading
+from app.reports.schemas import BoardReport, Cell, PaperSection, Prose, Table
+from app.reports.text import HEADINGS, cell_text, stamp, strand_heading, version_note
 
 # Characters that would otherwise make emphasis, code, a link, a table cell or raw HTML.
 SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -29,8 +29,8 @@ def inline(cell: Cell) -> str:
 
 def table(t: Table) -> list[str]:
     header = list(t.header)
-    if t.group:
-        header = [header[0], *(f"{t.group} {h}" for h in header[1:])]
+    if t.groups:
+        header = [header[0], *(f"{t.group_of(i)} {h}" for i, h in enumerate(header[1:], 1))]
     align = [":---:" if i >= t.figures_from else "---" for i in range(len(header))]
     lines = [
         "| " + " | ".join(escape(h) for h in header) + " |",
@@ -44,15 +44,35 @@ def table(t: Table) -> list[str]:
     return [*lines, ""]
 
 
+def paper_section(section: PaperSection, level: int = 2) -> list[str]:
+    """An author's section: its Markdown kept as written."""
+    out = [f"{'#' * level} {escape(section.heading)}", ""]
+    if section.body:
+        out += [section.body, ""]
+    for sub in section.subsections:
+        out += [f"{'#' * (level + 1)} {escape(f'{sub.number} {sub.title}')}", ""]
+        if sub.body:
+            out += [sub.body, ""]
+    return out
+
+
 def render(report: BoardReport) -> bytes:
     summary = report.summary
-    out = [
-        f"# {escape(report.title)}",
-        "",
+    out = ["**OFFICIAL**", "", f"# {escape(report.title)}", ""]
+    if report.version:
+        out += [version_note(report.version), ""]
+    if report.restatement:
+        out += [f"**{escape(report.restatement.text)}**", ""]
+        out += [*(f"- {escape(change)}" for change in report.restatement.changes), ""]
+    out += [
         escape(summary.figures_note),
         "",
         f"Produced {stamp(report.produced_at)} from the tracker's records.",
         "",
+    ]
+    for section in report.sections("purpose", "recommendations"):
+        out += paper_section(section)
+    out += [
         f"## {HEADINGS['executive']}",
         "",
         f"### {HEADINGS['dashboard']}",
@@ -65,13 +85,16 @@ def render(report: BoardReport) -> bytes:
         escape(report.at_risk_intro),
         "",
         *(table(report.at_risk) if report.at_risk else []),
-        f"### {HEADINGS['quality']}",
+        f"#### {HEADINGS['quality']}",
         "",
         *([f"- {escape(w)}" for w in report.warnings] or [HEADINGS["no_warnings"]]),
         "",
-        f"## {HEADINGS['strands']}",
-        "",
     ]
+    for section in report.sections("exceptions"):
+        out += paper_section(section, 3)
+    for section in report.sections("strategy_progress"):
+        out += paper_section(section)
+    out += [f"## {HEADINGS['strands']}", ""]
     for strand in report.strands:
         out += [f"### {escape(strand_heading(strand.number, strand.name, strand.lead))}", ""]
         out += [f"#### {HEADINGS['plans']}", ""]
@@ -85,12 +108,13 @@ def render(report: BoardReport) -> bytes:
         out += table(strand.risks) if strand.risks else [HEADINGS["no_risks"], ""]
         out += [f"*{escape(strand.return_note)}*", ""]
         for narrative in strand.narratives:
-            out += [f"#### {narrative.title}", ""]
-            out += [narrative.body, ""]
+            out += [f"#### {narrative.title}", "", narrative.body, ""]
+    for section in report.sections("implications", "consultation", "actions", "future_work"):
+        out += paper_section(section)
     out += [
         f"## {HEADINGS['charts']}",
         "",
-        "The charts are in the web page and Word versions of this report.",
+        "The charts are in the web page, Word and PDF versions of this paper.",
         "",
     ]
     return "\n".join(out).encode()

@@ -15,8 +15,8 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from app.core.markdown import WordStyles, to_docx
-from app.reports.schemas import BoardReport, Prose, Table
-from app.reports.text import HEADINGS, cell_text, stamp, strand_heading
+from app.reports.schemas import BoardReport, PaperSection, Prose, Table
+from app.reports.text import HEADINGS, cell_text, stamp, strand_heading, version_note
 
 TEXT_WIDTH = Cm(16)
 HEADER_FILL = "DDE7F1"
@@ -68,7 +68,7 @@ def _repeat_as_header(row) -> None:
 
 
 def _table(document: DocumentType, t: Table) -> None:
-    heads = 2 if t.group else 1
+    heads = 2 if t.groups else 1
     table = document.add_table(rows=heads + len(t.rows), cols=len(t.header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -87,10 +87,13 @@ def _table(document: DocumentType, t: Table) -> None:
             _shade(cell, HEADER_FILL)
     # Cells are reached through their rows: table.cell() lays out the whole grid on each call.
     top = rows[0].cells
-    if t.group:
+    if t.groups:
         second = rows[1].cells
         _write(top[0].merge(second[0]), t.header[0], bold=True)
-        _write(top[1].merge(top[-1]), t.group, bold=True, centre=True)
+        start = 1
+        for label, span in t.groups:
+            _write(top[start].merge(top[start + span - 1]), label, bold=True, centre=True)
+            start += span
         for cell, label in zip(second[1:], t.header[1:], strict=True):
             _write(cell, label, bold=True, centre=True)
     else:
@@ -166,53 +169,112 @@ def _note(document: DocumentType, text: str, *, notice: bool = False) -> None:
     run.bold, run.italic = notice, not notice
 
 
+def _heading(document: DocumentType, text: str, level: int) -> None:
+    """A heading, kept on the page of what follows it."""
+    document.add_heading(text, level=level).paragraph_format.keep_with_next = True
+
+
+def _lead_in(document: DocumentType, text: str) -> None:
+    """The sentence that introduces a table, kept with it."""
+    document.add_paragraph(text).paragraph_format.keep_with_next = True
+
+
+def _paper_section(document: DocumentType, section: PaperSection, level: int = 1) -> None:
+    _heading(document, section.heading, level)
+    if section.body:
+        to_docx(document, section.body, PROSE)
+    for sub in section.subsections:
+        _heading(document, f"{sub.number} {sub.title}", level + 1)
+        if sub.body:
+            to_docx(document, sub.body, PROSE)
+
+
+def _properties(document: DocumentType, report: BoardReport) -> None:
+    properties = document.core_properties
+    properties.title = report.title
+    properties.subject = f"Quarterly board paper, {report.quarter.board_label}"
+    properties.author = report.author
+    properties.last_modified_by = report.author
+    properties.keywords = "OFFICIAL"
+    properties.comments = version_note(report.version)
+    properties.created = properties.modified = report.produced_at.replace(tzinfo=None)
+    properties.revision = report.version or 1
+
+
+def _picture(document: DocumentType, png: bytes, description: str) -> None:
+    """A chart with its alt text, kept on the page of its caption."""
+    document.add_picture(io.BytesIO(png), width=TEXT_WIDTH)
+    paragraph = document.paragraphs[-1]
+    paragraph.paragraph_format.keep_with_next = True
+    for shape in paragraph._p.xpath(".//wp:docPr"):
+        shape.set("descr", description)
+        shape.set("title", description)
+
+
 def render(report: BoardReport) -> bytes:
     document = Document()
     _page_furniture(document)
     _styles(document)
+    _properties(document, report)
     summary = report.summary
     document.add_heading(report.title, level=0)
+    if report.version:
+        _note(document, version_note(report.version))
+    if report.restatement:
+        _note(document, report.restatement.text, notice=True)
+        for change in report.restatement.changes:
+            _bullet(document, change)
     _note(document, summary.figures_note, notice=summary.locked)
     _note(document, f"Produced {stamp(report.produced_at)} from the tracker's records.")
 
-    document.add_heading(HEADINGS["executive"], level=1)
-    document.add_heading(HEADINGS["dashboard"], level=2)
-    document.add_paragraph(report.summary_intro)
+    for section in report.sections("purpose", "recommendations"):
+        _paper_section(document, section)
+    _heading(document, HEADINGS["executive"], 1)
+    _heading(document, HEADINGS["dashboard"], 2)
+    _lead_in(document, report.summary_intro)
     _table(document, summary.table)
-    document.add_heading(HEADINGS["at_risk"], level=2)
-    document.add_paragraph(report.at_risk_intro)
+    _heading(document, HEADINGS["at_risk"], 2)
     if report.at_risk:
+        _lead_in(document, report.at_risk_intro)
         _table(document, report.at_risk)
-    document.add_heading(HEADINGS["quality"], level=2)
+    else:
+        document.add_paragraph(report.at_risk_intro)
+    _heading(document, HEADINGS["quality"], 3)
     for warning in report.warnings:
         _bullet(document, warning)
     if not report.warnings:
         document.add_paragraph(HEADINGS["no_warnings"])
+    for section in report.sections("exceptions"):
+        _paper_section(document, section, 2)
+    for section in report.sections("strategy_progress"):
+        _paper_section(document, section)
 
-    document.add_heading(HEADINGS["strands"], level=1)
+    _heading(document, HEADINGS["strands"], 1)
     for strand in report.strands:
-        document.add_heading(strand_heading(strand.number, strand.name, strand.lead), level=2)
-        document.add_heading(HEADINGS["plans"], level=3)
+        _heading(document, strand_heading(strand.number, strand.name, strand.lead), 2)
+        _heading(document, HEADINGS["plans"], 3)
         for plan in strand.plans:
             _table(document, plan.table)
         if not strand.plans:
             document.add_paragraph(HEADINGS["no_plan"])
         if strand.plans_note:
             _note(document, strand.plans_note)
-        document.add_heading(HEADINGS["risks"], level=3)
+        _heading(document, HEADINGS["risks"], 3)
         if strand.risks:
             _table(document, strand.risks)
         else:
             document.add_paragraph(HEADINGS["no_risks"])
         _note(document, strand.return_note, notice=strand.return_state != "submitted")
         for narrative in strand.narratives:
-            document.add_heading(narrative.title, level=3)
+            _heading(document, narrative.title, 3)
             to_docx(document, narrative.body, PROSE)
+    for section in report.sections("implications", "consultation", "actions", "future_work"):
+        _paper_section(document, section)
 
-    document.add_heading(HEADINGS["charts"], level=1)
+    _heading(document, HEADINGS["charts"], 1)
     for number, chart in enumerate(report.charts, start=1):
-        document.add_picture(io.BytesIO(chart.png), width=TEXT_WIDTH)
-        document.add_paragraph(f"3.{number} {chart.title}. {chart.caption}", style="Caption")
+        _picture(document, chart.png, f"{chart.title}. {chart.caption}")
+        document.add_paragraph(f"Figure {number}: {chart.title}. {chart.caption}", style="Caption")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
