@@ -2,7 +2,7 @@
 plans' live dates.
 
 Revision ID: 0018_board_paper
-Revises: 0017_reminders
+Revises: 0023_access_contributors
 Create Date: 2026-12-01 20:25:04.985216
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018_board_paper"
-down_revision: str | None = "0017_reminders"
+down_revision: str | None = "0023_access_contributors"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
