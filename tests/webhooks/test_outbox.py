@@ -64,6 +64,7 @@ def test_every_event_type_the_issue_names_is_known() -> None:
         "quarter.locked",
         "return.submitted",
         "commentary.submitted",
+        "board_paper.published",
     )
 
 
