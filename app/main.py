@@ -24,7 +24,7 @@ from app.core.idempotency import IdempotencyMiddleware
 from app.core.logs import configure_logging
 from app.core.migrations import current_revisions, head_revisions
 from app.core.observability import REQUEST_ID_HEADER, HttpMetrics, RequestObserver
-from app.core.openapi import install_openapi
+from app.core.openapi import errors, install_openapi, operation_id, tag
 from app.core.outbox import BackgroundRunner, Channel, Runner
 from app.mail.metrics import MailCollector
 from app.mail.worker import MailWorker
@@ -62,6 +62,9 @@ def _freeze_start_up() -> None:
         gc.collect()
         gc.freeze()
         _frozen = True
+OPERATIONS = tag(
+    "operations", "Health, readiness and metrics for whoever runs the service; no token."
+)
 
 
 @asynccontextmanager
@@ -88,7 +91,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     app = FastAPI(
-        title="4P delivery-plan tracker",
+        title="Delivery-plan tracker (4P)",
         version="1.0.0",
         description=(
             "Tracks the 4P (Prevent, Pursue, Protect, Prepare) delivery plans of a Crime "
@@ -98,6 +101,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings)
@@ -171,7 +175,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_docs(app)
     app.mount("/static", StaticFiles(packages=[("app.web", "static")]), name="static")
 
-    @app.get("/healthz", tags=["operations"])
+    @app.get("/healthz", tags=OPERATIONS, responses=errors(503))
     def healthz(request: Request) -> JSONResponse:
         """Alive, and the database answers."""
         try:
@@ -181,7 +185,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             return problem(503, "the database does not answer", kind="unavailable")
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    @app.get("/readyz", tags=["operations"])
+    @app.get("/readyz", tags=OPERATIONS, responses=errors(503))
     def readyz(request: Request) -> JSONResponse:
         """Ready for traffic: the database answers, its schema is at the newest migration, and
         the identity provider's keys are at hand (when single sign-on is on)."""
@@ -209,7 +213,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             body["identity_provider"] = reason or "ok"
         return JSONResponse(body)
 
-    @app.get("/metrics", tags=["operations"], response_class=Response)
+    @app.get("/metrics", tags=OPERATIONS, response_class=Response)
     def metrics() -> Response:
         """Prometheus metrics: requests, latencies, the webhook backlog and mail by status."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

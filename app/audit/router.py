@@ -8,13 +8,20 @@ from app.audit import service
 from app.audit.schemas import AuditEntryRead
 from app.auth.dependencies import ActorDep
 from app.core.db import SessionDep
+from app.core.openapi import errors, tag
 from app.core.pagination import Page, PageDep
 from app.core.schemas import Moment
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(
+    tags=tag(
+        "audit",
+        "Who changed what and when: every write, for admins (everything) and strand leads (their "
+        "strands).",
+    )
+)
 
 
-@router.get("/audit")
+@router.get("/audit", responses=errors(403))
 def list_audit(
     session: SessionDep,
     actor: ActorDep,

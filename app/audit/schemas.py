@@ -1,10 +1,24 @@
 from datetime import datetime
 from typing import Any
 
-from app.core.schemas import Id, OutputModel
+from app.core.schemas import Id, OutputModel, example
 
 
 class AuditEntryRead(OutputModel):
+    model_config = example(
+        {
+            "id": 1203,
+            "at": "2020-09-14T10:32:05Z",
+            "actor": "DA lead",
+            "actor_token_id": 5,
+            "action": "update",
+            "entity": "task",
+            "entity_id": "17",
+            "strand_id": 1,
+            "before": {"owner": "DA Officer"},
+            "after": {"owner": "DA Coordinator"},
+        }
+    )
     id: int
     at: datetime
     actor: str

@@ -11,6 +11,7 @@ from app.auth.service import Actor
 from app.core import idempotency
 from app.core.db import READ_METHODS, SessionDep
 from app.core.errors import Unauthorized
+from app.core.openapi import raises
 from app.people import oidc, principal, sessions
 
 bearer = HTTPBearer(
@@ -22,6 +23,7 @@ SESSION_COOKIE = sessions.SESSION_COOKIE
 COOKIE_METHODS = frozenset({"GET", "HEAD"})
 
 
+@raises(401, writes=(403,))
 def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -65,6 +67,7 @@ def current_actor(
     return actor
 
 
+@raises(403)
 async def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     service.ensure_admin(actor)
     return actor

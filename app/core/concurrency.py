@@ -48,7 +48,34 @@ def check_if_match(
     )
 
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read.")]
+REQUIRED_PRECONDITION = {"x-precondition": "required"}
+"""Marks an If-Match that a route requires (missing is its 428, not a 422); the schema says so."""
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match", description="The ETag you read.", json_schema_extra=REQUIRED_PRECONDITION
+    ),
+]
+OptionalIfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="Optional: the ETag you read; a 412 if the record has changed since.",
+    ),
+]
+
+
+def check_optional_if_match(
+    if_match: str | None,
+    current_etag: str,
+    *,
+    what: str,
+    current: Callable[[], dict[str, Any]] | None = None,
+) -> None:
+    """Like `check_if_match` when the client sent If-Match; nothing when it did not."""
+    if if_match:
+        check_if_match(if_match, current_etag, what=what, current=current)
 
 
 def not_modified(if_none_match: str | None, current_etag: str) -> bool:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings, get_settings
+from app.core.openapi import raises
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -152,6 +153,7 @@ def read_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
+@raises(503, writes=(409,))
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, committed when the route returns without error.
 

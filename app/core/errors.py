@@ -2,16 +2,18 @@
 
 import logging
 from collections.abc import Mapping, Sequence
+from html import escape
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.problems import PROBLEM_TYPES, problem_type
 from app.core.routes import allowed_methods
 
 log = logging.getLogger(__name__)
@@ -101,15 +103,15 @@ def problem(
     detail: str,
     *,
     kind: str | None = None,
-    title: str | None = None,
     errors: Sequence[Mapping[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
-    phrase = HTTPStatus(status).phrase
+    """A problem+json answer; its type and title are those of `kind` (or of the status)."""
+    described = problem_type(kind, status)
     body: dict[str, Any] = {
-        "type": f"/problems/{kind}" if kind else "about:blank",
-        "title": title or phrase,
+        "type": described.uri,
+        "title": described.title,
         "status": status,
         "detail": detail,
     }
@@ -159,7 +161,6 @@ def install_error_handlers(app: FastAPI) -> None:
             422,
             f"The request is not valid: check {fields}.",
             kind="validation-error",
-            title="Validation error",
             errors=errors,
         )
 
@@ -201,3 +202,41 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return problem(500, "Something went wrong on our side; it has been logged.")
+
+    app.include_router(problem_pages)
+
+
+problem_pages = APIRouter(
+    prefix="/problems",
+    tags=["problems"],
+)
+
+PROBLEM_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><main>
+<h1>{title}</h1>
+<p>HTTP status {status}. Problem type <code>{uri}</code>.</p>
+<p>{description}</p>
+<p>Every error of the API is <code>application/problem+json</code> (RFC 9457) with
+<code>type</code>, <code>title</code>, <code>status</code> and <code>detail</code>; validation
+errors add <code>errors</code>, a list of <code>{{field, message}}</code>.</p>
+</main></body></html>
+"""
+
+
+@problem_pages.get("/{kind}", response_class=HTMLResponse)
+def describe_problem(
+    kind: Annotated[str, Path(max_length=80, examples=["precondition-failed"])],
+) -> HTMLResponse:
+    """What a problem type means and what to do about it: the page its `type` points to."""
+    found = PROBLEM_TYPES.get(kind)
+    if found is None:
+        raise NotFound(f"no problem type {kind!r}")
+    return HTMLResponse(
+        PROBLEM_PAGE.format(
+            title=escape(found.title),
+            status=found.status,
+            uri=escape(found.uri),
+            description=escape(found.description),
+        )
+    )

@@ -5,7 +5,7 @@ from typing import Annotated, Generic, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 MAX_LIMIT = 500
@@ -15,10 +15,12 @@ T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):
+    """A page of a list; its example is made from the example of what it holds."""
+
     items: list[T]
-    total: int
-    limit: int
-    offset: int
+    total: int = Field(description="How many match, over all pages.", examples=[1])
+    limit: int = Field(examples=[50])
+    offset: int = Field(examples=[0])
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from fastapi import Request
 from fastapi.dependencies.models import Dependant
 
 from app.core.errors import Invalid
+from app.core.openapi import raises
 
 # Keyed by the route's dependant, which lives as long as the app (dependants are not hashable).
 _KNOWN: dict[int, frozenset[str]] = {}
@@ -23,6 +24,7 @@ def _known(dependant: Dependant) -> frozenset[str]:
     return known
 
 
+@raises(422)
 async def refuse_unknown_query(request: Request) -> None:
     dependant = getattr(request.scope.get("route"), "dependant", None)
     if dependant is None or not request.query_params:

@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from annotated_types import Ge, Le
 from pydantic import (
@@ -134,3 +134,23 @@ Flag = Annotated[bool, Strict()]
 # is a clear 422 rather than an overflow in the driver.
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Ge(1), Le(MAX_ID), BeforeValidator(_not_a_boolean)]
+
+
+SCHEMA_EXAMPLES: dict[str, dict[str, Any]] = {}
+"""Each model's example by its name, nulls kept (the OpenAPI encoder drops them from the schema)."""
+
+
+def example(value: dict[str, Any]) -> ConfigDict:
+    """A schema's example, shown in the API's documentation and given to generated clients.
+
+    A subclass inherits it only where it still fits: every required field given, none unknown.
+    """
+
+    def extra(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+        fields = cls.model_fields
+        required = {name for name, field in fields.items() if field.is_required()}
+        if required <= value.keys() <= fields.keys():
+            schema["examples"] = [value]
+            SCHEMA_EXAMPLES[cls.__name__] = value
+
+    return ConfigDict(json_schema_extra=extra)

@@ -10,6 +10,7 @@ from app.core.concurrency import IfNoneMatch, not_modified
 from app.core.db import SessionDep
 from app.core.errors import Invalid
 from app.core.exports import csv_response
+from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.quarters import Quarter, QuarterError
 from app.core.schemas import Id
@@ -19,7 +20,14 @@ from app.periods import service as periods
 from app.periods.schemas import LockCreate, LockRead
 from app.strategies import service as strategies
 
-router = APIRouter(prefix="/dashboard", tags=["dashboard"])
+router = APIRouter(
+    prefix="/dashboard",
+    tags=tag(
+        "dashboard",
+        "A quarter's task counts by strand and plan as at its last day, the trend over quarters, "
+        "and quarter locks.",
+    ),
+)
 
 StrategyQuery = Annotated[
     Id | None,

@@ -4,7 +4,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from app.core.quarters import QuarterField
-from app.core.schemas import Id
+from app.core.schemas import Id, example
 from app.periods.schemas import LockInfo, LockRead
 from app.tasks.models import Pillar
 
@@ -33,6 +33,9 @@ PILLARS_TEXT = "Only with `include=pillars`: the counts of each 4P pillar."
 
 
 class PlanFigures(BaseModel):
+    model_config = example(
+        {"id": 1, "name": "Domestic Abuse", "total": 22, "complete": 15, "ongoing": 6, "at_risk": 1}
+    )
     id: int
     name: str
     total: int
@@ -44,6 +47,27 @@ class PlanFigures(BaseModel):
 
 
 class StrandFigures(BaseModel):
+    model_config = example(
+        {
+            "slug": "domestic-abuse",
+            "name": "Domestic Abuse",
+            "has_plan": True,
+            "total": 22,
+            "complete": 15,
+            "ongoing": 6,
+            "at_risk": 1,
+            "plans": [
+                {
+                    "id": 1,
+                    "name": "Domestic Abuse",
+                    "total": 22,
+                    "complete": 15,
+                    "ongoing": 6,
+                    "at_risk": 1,
+                }
+            ],
+        }
+    )
     slug: str
     name: str
     has_plan: bool = Field(
@@ -59,6 +83,17 @@ class StrandFigures(BaseModel):
 
 
 class TotalFigures(BaseModel):
+    model_config = example(
+        {
+            "total": 224,
+            "complete": 139,
+            "ongoing": 82,
+            "at_risk": 3,
+            "complete_pct": 62,
+            "ongoing_pct": 37,
+            "at_risk_pct": 1,
+        }
+    )
     total: int
     complete: int
     ongoing: int
@@ -72,6 +107,57 @@ class TotalFigures(BaseModel):
 
 class DashboardRead(BaseModel):
     """A quarter's figures as at its last day, by strand in the strategy's order."""
+
+    model_config = example(
+        {
+            "quarter": "2020-21-Q2",
+            "as_at": "2020-09-30",
+            "strategy_id": 1,
+            "locked": False,
+            "published": False,
+            "lock": None,
+            "strands": [
+                {
+                    "slug": "domestic-abuse",
+                    "name": "Domestic Abuse",
+                    "has_plan": True,
+                    "total": 22,
+                    "complete": 15,
+                    "ongoing": 6,
+                    "at_risk": 1,
+                    "plans": [
+                        {
+                            "id": 1,
+                            "name": "Domestic Abuse",
+                            "total": 22,
+                            "complete": 15,
+                            "ongoing": 6,
+                            "at_risk": 1,
+                        }
+                    ],
+                },
+                {
+                    "slug": "house-burglary-and-street-robbery",
+                    "name": "House Burglary and Street Robbery",
+                    "has_plan": False,
+                    "total": None,
+                    "complete": None,
+                    "ongoing": None,
+                    "at_risk": None,
+                    "plans": [],
+                },
+            ],
+            "totals": {
+                "total": 22,
+                "complete": 15,
+                "ongoing": 6,
+                "at_risk": 1,
+                "complete_pct": 68,
+                "ongoing_pct": 27,
+                "at_risk_pct": 5,
+            },
+        }
+    )
 
     quarter: QuarterField
     as_at: date
@@ -87,6 +173,9 @@ class DashboardRead(BaseModel):
 
 
 class QuarterCounts(BaseModel):
+    model_config = example(
+        {"quarter": "2020-21-Q2", "total": 22, "complete": 15, "ongoing": 6, "at_risk": 1}
+    )
     quarter: QuarterField
     total: int | None
     complete: int | None
@@ -95,6 +184,18 @@ class QuarterCounts(BaseModel):
 
 
 class QuarterTotals(BaseModel):
+    model_config = example(
+        {
+            "quarter": "2020-21-Q2",
+            "total": 224,
+            "complete": 139,
+            "ongoing": 82,
+            "at_risk": 3,
+            "complete_pct": 62,
+            "ongoing_pct": 37,
+            "at_risk_pct": 1,
+        }
+    )
     quarter: QuarterField
     total: int
     complete: int
@@ -106,6 +207,16 @@ class QuarterTotals(BaseModel):
 
 
 class StrandTrend(BaseModel):
+    model_config = example(
+        {
+            "slug": "domestic-abuse",
+            "name": "Domestic Abuse",
+            "has_plan": True,
+            "series": [
+                {"quarter": "2020-21-Q2", "total": 22, "complete": 15, "ongoing": 6, "at_risk": 1}
+            ],
+        }
+    )
     slug: str
     name: str
     has_plan: bool
@@ -115,6 +226,41 @@ class StrandTrend(BaseModel):
 class TrendRead(BaseModel):
     """The dashboard counts of each quarter of a range: the board's Q1…Q4 columns."""
 
+    model_config = example(
+        {
+            "quarters": ["2020-21-Q2"],
+            "strategy_id": 1,
+            "strands": [
+                {
+                    "slug": "domestic-abuse",
+                    "name": "Domestic Abuse",
+                    "has_plan": True,
+                    "series": [
+                        {
+                            "quarter": "2020-21-Q2",
+                            "total": 22,
+                            "complete": 15,
+                            "ongoing": 6,
+                            "at_risk": 1,
+                        }
+                    ],
+                }
+            ],
+            "totals": [
+                {
+                    "quarter": "2020-21-Q2",
+                    "total": 224,
+                    "complete": 139,
+                    "ongoing": 82,
+                    "at_risk": 3,
+                    "complete_pct": 62,
+                    "ongoing_pct": 37,
+                    "at_risk_pct": 1,
+                }
+            ],
+        }
+    )
+
     quarters: list[QuarterField]
     strategy_id: Id
     strands: list[StrandTrend]
@@ -122,6 +268,16 @@ class TrendRead(BaseModel):
 
 
 class Difference(BaseModel):
+    model_config = example(
+        {
+            "strand": "domestic-abuse",
+            "plan_id": 1,
+            "plan": "Domestic Abuse",
+            "field": "at_risk",
+            "published": 1,
+            "live": 2,
+        }
+    )
     strand: str | None = Field(description="The strand's slug; null for the totals.")
     plan_id: Id | None = Field(description="Null for a strand's own figures and the totals.")
     plan: str | None
@@ -132,6 +288,36 @@ class Difference(BaseModel):
 
 class DriftRead(BaseModel):
     """Where a quarter's live figures now differ from the ones published when it was locked."""
+
+    model_config = example(
+        {
+            "quarter": "2020-21-Q2",
+            "as_at": "2020-09-30",
+            "lock": {
+                "id": 4,
+                "strategy_id": 1,
+                "quarter": "2020-21-Q2",
+                "starts_on": "2020-07-01",
+                "ends_on": "2020-09-30",
+                "in_force": True,
+                "locked_at": "2020-10-20T16:00:00Z",
+                "locked_by": "admin",
+                "unlocked_at": None,
+                "unlocked_by": None,
+            },
+            "drifted": True,
+            "differences": [
+                {
+                    "strand": "domestic-abuse",
+                    "plan_id": 1,
+                    "plan": "Domestic Abuse",
+                    "field": "at_risk",
+                    "published": 1,
+                    "live": 2,
+                }
+            ],
+        }
+    )
 
     quarter: QuarterField
     as_at: date

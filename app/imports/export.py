@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from app.core.exports import XLSX, csv_response, safe_text
 from app.core.schemas import scrub_text, slugify
-from app.imports.schemas import ExportFormat
+from app.imports.schemas import PlanExportFormat
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand
 from app.tasks.models import Task
@@ -88,9 +88,9 @@ def _plans(session: Session, plan_ids: Sequence[int]) -> dict[int, PlanExport]:
     }  # type: ignore[misc]
 
 
-def download(plans: Sequence[PlanExport], fmt: ExportFormat, stem: str) -> Response:
+def download(plans: Sequence[PlanExport], fmt: PlanExportFormat, stem: str) -> Response:
     filename = f"{stem}.{fmt.value}"
-    if fmt is ExportFormat.csv:
+    if fmt is PlanExportFormat.csv:
         title, rows = csv_layout(plans)
         return csv_response(filename, [title], rows)
     return Response(

@@ -13,9 +13,10 @@ from app.auth.dependencies import ActorDep
 from app.core.db import SessionDep
 from app.core.errors import PayloadTooLarge
 from app.core.exports import XLSX
+from app.core.openapi import tag
 from app.core.schemas import Id
 from app.imports import export, service
-from app.imports.schemas import ExportFormat, ImportReport
+from app.imports.schemas import ImportReport, PlanExportFormat
 
 # Room for the multipart framing and the small form fields around the file itself.
 FORM_OVERHEAD = 64 * 1024
@@ -56,8 +57,13 @@ class UploadRoute(APIRoute):
         return limited
 
 
-router = APIRouter(tags=["imports"])
-upload_router = APIRouter(tags=["imports"], route_class=UploadRoute)
+IMPORTS = tag(
+    "imports",
+    "Delivery plans read from spreadsheets in the layout of the strategy's Appendix 2; a dry run "
+    "reports each row without writing.",
+)
+router = APIRouter(tags=IMPORTS)
+upload_router = APIRouter(tags=IMPORTS, route_class=UploadRoute)
 
 
 @upload_router.post("/imports")
@@ -93,7 +99,7 @@ def import_plans(
     )
 
 
-FormatQuery = Annotated[ExportFormat, Query(alias="format", description="xlsx or csv.")]
+FormatQuery = Annotated[PlanExportFormat, Query(alias="format", description="xlsx or csv.")]
 
 
 @router.get(
@@ -101,7 +107,9 @@ FormatQuery = Annotated[ExportFormat, Query(alias="format", description="xlsx or
     response_class=Response,
     responses={200: {"content": {XLSX: {}, "text/csv": {}}}},
 )
-def export_plan(plan_id: Id, session: SessionDep, fmt: FormatQuery = ExportFormat.xlsx) -> Response:
+def export_plan(
+    plan_id: Id, session: SessionDep, fmt: FormatQuery = PlanExportFormat.xlsx
+) -> Response:
     """A plan as a spreadsheet in the Appendix 2 layout, ready to edit and import again."""
     plan = export.plan_export(session=session, plan_id=plan_id)
     return export.download([plan], fmt, export.file_stem(plan))

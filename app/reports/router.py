@@ -7,13 +7,20 @@ from fastapi.responses import Response
 
 from app.core.concurrency import IfNoneMatch, not_modified
 from app.core.db import SessionDep
+from app.core.openapi import tag
 from app.dashboard.router import QuarterDep, StrategyQuery
 from app.periods import publications
 from app.reports import publishing, render, service
 from app.reports.schemas import ReportFormat
 from app.strategies import service as strategies
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(
+    prefix="/reports",
+    tags=tag(
+        "reports",
+        "The quarterly board report as a file: HTML, Word, Markdown or Excel.",
+    ),
+)
 
 FILES = {
     200: {

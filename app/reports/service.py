@@ -39,7 +39,7 @@ from app.reports.text import RISK_HEADER, long_date, stamp
 from app.returns import service as returns
 from app.returns.models import QuarterlyReturn, ReturnStatus
 from app.risks import service as risks
-from app.risks.models import Response, Risk
+from app.risks.models import Risk, RiskResponse
 from app.risks.schemas import DataQualityReport
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
@@ -61,11 +61,11 @@ NARRATIVES = (
     ("delivery_scheduled", "Delivery scheduled for current quarter"),
 )
 RESPONSES = {
-    Response.treat: "Treat",
-    Response.tolerate: "Tolerate",
-    Response.transfer: "Transfer",
-    Response.terminate: "Terminate",
-    Response.take: "Take the opportunity",
+    RiskResponse.treat: "Treat",
+    RiskResponse.tolerate: "Tolerate",
+    RiskResponse.transfer: "Transfer",
+    RiskResponse.terminate: "Terminate",
+    RiskResponse.take: "Take the opportunity",
 }
 BULLETS = re.compile(r"^(\s*)[•▪◦]\s+", re.MULTILINE)
 STRAND_SECTION = 5
@@ -244,7 +244,7 @@ def _at_risk(rows: Sequence[sa.Row], day: date) -> tuple[str, Table | None]:
                 row.title,
                 row.ref or "No open risk",
                 Prose(row.mitigation) if row.mitigation else "",
-                RESPONSES[Response(row.response)] if row.response else "",
+                RESPONSES[RiskResponse(row.response)] if row.response else "",
             )
             for row in rows
         ),

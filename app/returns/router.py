@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
+from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.quarters import QuarterParam
 from app.core.schemas import Id
@@ -15,7 +16,13 @@ from app.returns.models import ReturnStatus
 from app.returns.schemas import ReturnRead, ReturnRevisionRead, ReturnWrite
 from app.strategies import service as strategies
 
-router = APIRouter(tags=["returns"])
+router = APIRouter(
+    tags=tag(
+        "returns",
+        "Each strand's quarterly return: the lead's narrative (insight, delivery achieved and "
+        "scheduled), draft until submitted.",
+    )
+)
 
 QuarterPath = Annotated[QuarterParam, Path(description="e.g. 2020-21-Q2")]
 StrategyQuery = Annotated[Id | None, Query(description="Default: the current strategy.")]

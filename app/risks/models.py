@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from app.core.base import UTCDateTime, utcnow
 
 
-class Response(enum.StrEnum):
+class RiskResponse(enum.StrEnum):
     """The 5 Ts: how the risk is answered."""
 
     treat = "treat"
@@ -72,7 +72,7 @@ class Risk(SQLModel, table=True):
     description: str = Field(sa_type=sa.Text)
     owner: str = Field(sa_type=sa.String(200))
     mitigation: str = Field(sa_type=sa.Text)
-    response: Response = Field(sa_type=sa.Enum(Response, native_enum=False, length=16))
+    response: RiskResponse = Field(sa_type=sa.Enum(RiskResponse, native_enum=False, length=16))
     registered_on: date
     review_on: date | None = Field(default=None)
     inherent_likelihood: int | None = Field(default=None)

@@ -10,18 +10,18 @@ from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.errors import Invalid
 from app.core.exports import XLSX, csv_response, xlsx_response
+from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.quarters import Quarter, QuarterError
 from app.core.schemas import Day, Id
 from app.risks import service
-from app.risks.models import Response as RiskResponse
-from app.risks.models import RiskStatus
+from app.risks.models import RiskResponse, RiskStatus
 from app.risks.schemas import (
     DataQualityReport,
-    ExportFormat,
     RatingFilter,
     RiskCreate,
     RiskEventRead,
+    RiskExportFormat,
     RiskRead,
     RiskSort,
     RiskUpdate,
@@ -43,7 +43,13 @@ class RefConvertor(Convertor[str]):
 
 register_url_convertor("ref", RefConvertor())
 
-router = APIRouter(tags=["risks"])
+router = APIRouter(
+    tags=tag(
+        "risks",
+        "The risk register: risks of each strand with likelihood, impact, score, rating, the 5T "
+        "response and a history of changes.",
+    )
+)
 
 StrategyQuery = Annotated[
     Id | None,
@@ -92,7 +98,7 @@ def list_risks(
     sort: Annotated[RiskSort, Query(description="Highest score first by default.")] = (
         RiskSort.score_desc
     ),
-    format: ExportFormat = ExportFormat.json,
+    format: RiskExportFormat = RiskExportFormat.json,
 ) -> Any:
     """The risk register, filtered and sorted; as a page, or whole as CSV or Excel."""
     filters = service.RiskFilters(
@@ -104,11 +110,11 @@ def list_risks(
         review_overdue=review_overdue,
         q=q,
     )
-    if format is ExportFormat.json:
+    if format is RiskExportFormat.json:
         items, total = service.list_risks(session=session, filters=filters, page=page, sort=sort)
         return Page(items=items, total=total, limit=page.limit, offset=page.offset)
     header, rows = service.register_rows(session=session, filters=filters, sort=sort)
-    if format is ExportFormat.csv:
+    if format is RiskExportFormat.csv:
         return csv_response("risk-register.csv", header, rows)
     return xlsx_response("risk-register.xlsx", [("Risk register", header, rows)])
 

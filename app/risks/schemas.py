@@ -5,8 +5,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
-from app.core.schemas import Day, Id, InputModel, OutputModel, text
-from app.risks.models import Response, RiskAction, RiskStatus
+from app.core.schemas import Day, Id, InputModel, OutputModel, example, text
+from app.risks.models import RiskAction, RiskResponse, RiskStatus
 from app.risks.scoring import BANDS_TEXT, Rating
 
 REF_PATTERN = r"^[A-Z]{1,3}[1-9][0-9]{0,4}$"
@@ -38,11 +38,27 @@ LEVEL_HELP = "1-5; send likelihood and impact together."
 
 
 class RiskCreate(InputModel):
+    model_config = example(
+        {
+            "strand_id": 1,
+            "task_id": 17,
+            "description": "Training venue not available this quarter",
+            "owner": "DA Coordinator",
+            "mitigation": "Book a partner agency's venue",
+            "response": "treat",
+            "registered_on": "2020-09-14",
+            "review_on": "2020-12-01",
+            "likelihood": 3,
+            "impact": 4,
+        }
+    )
     strand_id: Id
     description: Description
     owner: Owner
     mitigation: Mitigation
-    response: Response = Field(description="The 5 Ts: treat, tolerate, transfer, terminate, take.")
+    response: RiskResponse = Field(
+        description="The 5 Ts: treat, tolerate, transfer, terminate, take."
+    )
     ref: Ref | None = Field(default=None, description="Made as the next `A<n>` when not given.")
     task_id: Id | None = Field(default=None, description="A task of the same strand.")
     registered_on: Day | None = Field(default=None, description="Defaults to today.")
@@ -62,13 +78,21 @@ class RiskCreate(InputModel):
 class RiskUpdate(InputModel):
     """Any field but the ref; null clears an optional one. Closing needs a closure_reason."""
 
+    model_config = example(
+        {
+            "status": "closed",
+            "closed_on": "2020-11-30",
+            "closure_reason": "Sessions delivered at the partner's venue",
+        }
+    )
+
     strand_id: Id | None = Field(
         default=None, description="Another strand of the same strategy; needs write rights on both."
     )
     description: Description | None = None
     owner: Owner | None = None
     mitigation: Mitigation | None = None
-    response: Response | None = None
+    response: RiskResponse | None = None
     task_id: Id | None = None
     registered_on: Day | None = None
     review_on: Day | None = None
@@ -86,6 +110,43 @@ class RiskUpdate(InputModel):
 
 
 class RiskRead(OutputModel):
+    model_config = example(
+        {
+            "id": 3,
+            "ref": "A13",
+            "strategy_id": 1,
+            "strand_id": 1,
+            "strand": "domestic-abuse",
+            "task_id": 17,
+            "description": "Training venue not available this quarter",
+            "owner": "DA Coordinator",
+            "mitigation": "Book a partner agency's venue",
+            "response": "treat",
+            "registered_on": "2020-09-14",
+            "review_on": "2020-12-01",
+            "review_overdue": False,
+            "likelihood": 3,
+            "impact": 4,
+            "score": 12,
+            "rating": "high",
+            "inherent_likelihood": 4,
+            "inherent_impact": 4,
+            "inherent_score": 16,
+            "inherent_rating": "very_high",
+            "target_likelihood": 2,
+            "target_impact": 3,
+            "target_score": 6,
+            "target_rating": "medium",
+            "status": "open",
+            "closed_on": None,
+            "closure_reason": "",
+            "version": 2,
+            "created_at": "2020-09-14T10:32:05Z",
+            "created_by": "DA lead",
+            "updated_at": "2020-09-14T10:32:05Z",
+            "updated_by": "DA lead",
+        }
+    )
     id: int
     ref: str
     strategy_id: Id
@@ -95,7 +156,7 @@ class RiskRead(OutputModel):
     description: str
     owner: str
     mitigation: str
-    response: Response
+    response: RiskResponse
     registered_on: date
     review_on: date | None
     review_overdue: bool = Field(description="Open, and the review date has passed.")
@@ -122,6 +183,15 @@ class RiskRead(OutputModel):
 
 
 class RiskEventRead(OutputModel):
+    model_config = example(
+        {
+            "id": 40,
+            "action": "updated",
+            "changes": {"likelihood": {"before": 4, "after": 3}},
+            "recorded_by": "DA lead",
+            "recorded_at": "2020-09-14T10:32:05Z",
+        }
+    )
     id: int
     action: RiskAction
     changes: dict[str, dict[str, Any]] = Field(
@@ -149,13 +219,23 @@ class RatingFilter(StrEnum):
     unscored = "unscored"
 
 
-class ExportFormat(StrEnum):
+class RiskExportFormat(StrEnum):
     json = "json"
     csv = "csv"
     xlsx = "xlsx"
 
 
 class TaskAtRiskWithoutOpenRisk(OutputModel):
+    model_config = example(
+        {
+            "task_id": 17,
+            "task_no": 3,
+            "title": "Raise awareness of coercive control with partner agencies",
+            "plan_id": 1,
+            "strand": "domestic-abuse",
+            "strand_name": "Domestic Abuse",
+        }
+    )
     task_id: Id
     task_no: int | None
     title: str
@@ -165,6 +245,17 @@ class TaskAtRiskWithoutOpenRisk(OutputModel):
 
 
 class OpenRiskOnFinishedTask(OutputModel):
+    model_config = example(
+        {
+            "ref": "A7",
+            "description": "Partner data not shared",
+            "task_id": 12,
+            "task_title": "Agree a data-sharing protocol",
+            "task_status": "complete",
+            "strand": "domestic-abuse",
+            "strand_name": "Domestic Abuse",
+        }
+    )
     ref: str
     description: str
     task_id: Id
@@ -175,6 +266,17 @@ class OpenRiskOnFinishedTask(OutputModel):
 
 
 class OpenRiskPastReview(OutputModel):
+    model_config = example(
+        {
+            "ref": "A13",
+            "description": "Training venue not available this quarter",
+            "owner": "DA Coordinator",
+            "review_on": "2020-09-01",
+            "task_id": 17,
+            "strand": "domestic-abuse",
+            "strand_name": "Domestic Abuse",
+        }
+    )
     ref: str
     description: str
     owner: str
@@ -185,6 +287,45 @@ class OpenRiskPastReview(OutputModel):
 
 
 class DataQualityReport(OutputModel):
+    model_config = example(
+        {
+            "strategy_id": 1,
+            "as_at": "2020-09-30",
+            "quarter": "2020-21-Q2",
+            "tasks_at_risk_without_open_risk": [
+                {
+                    "task_id": 17,
+                    "task_no": 3,
+                    "title": "Raise awareness of coercive control with partner agencies",
+                    "plan_id": 1,
+                    "strand": "domestic-abuse",
+                    "strand_name": "Domestic Abuse",
+                }
+            ],
+            "open_risks_on_finished_tasks": [
+                {
+                    "ref": "A7",
+                    "description": "Partner data not shared",
+                    "task_id": 12,
+                    "task_title": "Agree a data-sharing protocol",
+                    "task_status": "complete",
+                    "strand": "domestic-abuse",
+                    "strand_name": "Domestic Abuse",
+                }
+            ],
+            "open_risks_past_review": [
+                {
+                    "ref": "A13",
+                    "description": "Training venue not available this quarter",
+                    "owner": "DA Coordinator",
+                    "review_on": "2020-09-01",
+                    "task_id": 17,
+                    "strand": "domestic-abuse",
+                    "strand_name": "Domestic Abuse",
+                }
+            ],
+        }
+    )
     strategy_id: Id
     as_at: date
     quarter: str | None

@@ -19,7 +19,7 @@ from app.core.pagination import PageParams, count
 from app.core.quarters import Quarter
 from app.periods import service as periods
 from app.risks import scoring
-from app.risks.models import Response, Risk, RiskAction, RiskEvent, RiskStatus
+from app.risks.models import Risk, RiskAction, RiskEvent, RiskResponse, RiskStatus
 from app.risks.schemas import (
     DataQualityReport,
     OpenRiskOnFinishedTask,
@@ -111,7 +111,7 @@ class RiskFilters:
     strategy_id: int | None = None
     strand: str | None = None
     status: RiskStatus | None = None
-    response: Response | None = None
+    response: RiskResponse | None = None
     rating: RatingFilter | None = None
     review_overdue: bool | None = None
     q: str | None = None

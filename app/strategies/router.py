@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, etag, set_etag
 from app.core.db import SessionDep
+from app.core.openapi import tag
 from app.core.schemas import Id
 from app.strategies import service
 from app.strategies.schemas import (
@@ -21,6 +22,14 @@ from app.strategies.schemas import (
     StrategyUpdate,
 )
 
+STRATEGIES = tag(
+    "strategies", "The strategies: a name and the dates it runs; every record belongs to one."
+)
+STRANDS = tag(
+    "strands",
+    "The strategy's thematic strands, by slug (`domestic-abuse`), with their leads and plans.",
+)
+PLANS = tag("plans", "The 4P delivery plans of each strand, and their export as spreadsheets.")
 router = APIRouter()
 
 StrategyQuery = Annotated[
@@ -29,7 +38,7 @@ StrategyQuery = Annotated[
 ]
 
 
-@router.post("/strategies", status_code=status.HTTP_201_CREATED, tags=["strategies"])
+@router.post("/strategies", status_code=status.HTTP_201_CREATED, tags=STRATEGIES)
 def create_strategy(
     data: StrategyCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> StrategyRead:
@@ -39,13 +48,13 @@ def create_strategy(
     return StrategyRead.model_validate(strategy)
 
 
-@router.get("/strategies", tags=["strategies"])
+@router.get("/strategies", tags=STRATEGIES)
 def list_strategies(session: SessionDep) -> list[StrategyRead]:
     """Every strategy, oldest first."""
     return [StrategyRead.model_validate(s) for s in service.list_strategies(session=session)]
 
 
-@router.get("/strategies/{strategy_id:int}", tags=["strategies"])
+@router.get("/strategies/{strategy_id:int}", tags=STRATEGIES)
 def get_strategy(strategy_id: Id, session: SessionDep, response: Response) -> StrategyRead:
     """One strategy."""
     strategy = service.get_strategy(session=session, strategy_id=strategy_id)
@@ -53,7 +62,7 @@ def get_strategy(strategy_id: Id, session: SessionDep, response: Response) -> St
     return StrategyRead.model_validate(strategy)
 
 
-@router.patch("/strategies/{strategy_id:int}", tags=["strategies"])
+@router.patch("/strategies/{strategy_id:int}", tags=STRATEGIES)
 def update_strategy(
     strategy_id: Id,
     data: StrategyUpdate,
@@ -71,7 +80,7 @@ def update_strategy(
     return StrategyRead.model_validate(strategy)
 
 
-@router.post("/strands", status_code=status.HTTP_201_CREATED, tags=["strands"])
+@router.post("/strands", status_code=status.HTTP_201_CREATED, tags=STRANDS)
 def create_strand(
     data: StrandCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> StrandRead:
@@ -81,7 +90,7 @@ def create_strand(
     return service.with_plans(session=session, strands=[strand])[0]
 
 
-@router.get("/strands", tags=["strands"])
+@router.get("/strands", tags=STRANDS)
 def list_strands(session: SessionDep, strategy_id: StrategyQuery = None) -> list[StrandRead]:
     """The strategy's strands in its order, each with its delivery plans."""
     strategy = service.resolve_strategy(session=session, strategy_id=strategy_id)
@@ -89,7 +98,7 @@ def list_strands(session: SessionDep, strategy_id: StrategyQuery = None) -> list
     return service.with_plans(session=session, strands=strands)
 
 
-@router.get("/strands/{slug}", tags=["strands"])
+@router.get("/strands/{slug}", tags=STRANDS)
 def get_strand(
     slug: str, session: SessionDep, response: Response, strategy_id: StrategyQuery = None
 ) -> StrandRead:
@@ -99,7 +108,7 @@ def get_strand(
     return service.with_plans(session=session, strands=[strand])[0]
 
 
-@router.patch("/strands/{slug}", tags=["strands"])
+@router.patch("/strands/{slug}", tags=STRANDS)
 def update_strand(
     slug: str,
     data: StrandUpdate,
@@ -120,7 +129,7 @@ def update_strand(
     return service.with_plans(session=session, strands=[strand])[0]
 
 
-@router.post("/plans", status_code=status.HTTP_201_CREATED, tags=["plans"])
+@router.post("/plans", status_code=status.HTTP_201_CREATED, tags=PLANS)
 def create_plan(
     data: PlanCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> PlanRead:
@@ -130,7 +139,7 @@ def create_plan(
     return PlanRead.model_validate(plan)
 
 
-@router.get("/plans", tags=["plans"])
+@router.get("/plans", tags=PLANS)
 def list_plans(
     session: SessionDep,
     strand: Annotated[str | None, Query(description="A strand's slug.")] = None,
@@ -146,7 +155,7 @@ def list_plans(
     return [PlanRead.model_validate(p) for p in plans]
 
 
-@router.get("/plans/{plan_id:int}", tags=["plans"])
+@router.get("/plans/{plan_id:int}", tags=PLANS)
 def get_plan(plan_id: Id, session: SessionDep, response: Response) -> PlanRead:
     """One delivery plan."""
     plan = service.get_plan(session=session, plan_id=plan_id)
@@ -154,7 +163,7 @@ def get_plan(plan_id: Id, session: SessionDep, response: Response) -> PlanRead:
     return PlanRead.model_validate(plan)
 
 
-@router.patch("/plans/{plan_id:int}", tags=["plans"])
+@router.patch("/plans/{plan_id:int}", tags=PLANS)
 def update_plan(
     plan_id: Id,
     data: PlanUpdate,

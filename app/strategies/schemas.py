@@ -12,11 +12,19 @@ from app.core.schemas import (
     PersonName,
     Slug,
     Whole,
+    example,
     text,
 )
 
 
 class StrategyCreate(InputModel):
+    model_config = example(
+        {
+            "name": "Crime Prevention Strategy 2018-21",
+            "starts_on": "2018-04-01",
+            "ends_on": "2021-03-31",
+        }
+    )
     name: Name
     starts_on: Day
     ends_on: Day
@@ -29,12 +37,24 @@ class StrategyCreate(InputModel):
 
 
 class StrategyUpdate(InputModel):
+    model_config = example({"ends_on": "2021-09-30"})
     name: Name | None = None
     starts_on: Day | None = None
     ends_on: Day | None = None
 
 
 class StrategyRead(OutputModel):
+    model_config = example(
+        {
+            "id": 1,
+            "name": "Crime Prevention Strategy 2018-21",
+            "starts_on": "2018-04-01",
+            "ends_on": "2021-03-31",
+            "version": 1,
+            "created_at": "2018-04-01T09:00:00Z",
+            "updated_at": "2018-04-01T09:00:00Z",
+        }
+    )
     id: int
     name: str
     starts_on: date
@@ -48,6 +68,16 @@ Aims = list[text(2_000, 1)]
 
 
 class StrandCreate(InputModel):
+    model_config = example(
+        {
+            "strategy_id": 1,
+            "name": "Domestic Abuse",
+            "lead": "Det Supt Alex Brown",
+            "purpose": "Reduce the harm caused by domestic abuse.",
+            "strategic_aims": ["Increase reporting"],
+            "partnership_forums": ["Domestic Abuse Partnership Board"],
+        }
+    )
     strategy_id: Id
     name: Name
     slug: Slug | None = None
@@ -59,6 +89,7 @@ class StrandCreate(InputModel):
 
 
 class StrandUpdate(InputModel):
+    model_config = example({"lead": "Det Supt Chris Green"})
     name: Name | None = None
     lead: PersonName | None = None
     purpose: LongText | None = None
@@ -72,6 +103,14 @@ LIVE_UNTIL = "The last day the plan counts (retired or replaced); none: still li
 
 
 class PlanCreate(InputModel):
+    model_config = example(
+        {
+            "strand_id": 1,
+            "name": "Domestic Abuse",
+            "tactical_lead": "DCI Jane Smith",
+            "operational_lead": "DI Sam Patel",
+        }
+    )
     strand_id: Id
     name: Name
     tactical_lead: PersonName = ""
@@ -87,6 +126,7 @@ class PlanCreate(InputModel):
 
 
 class PlanUpdate(InputModel):
+    model_config = example({"operational_lead": "DI Kim Lee"})
     name: Name | None = None
     tactical_lead: PersonName | None = None
     operational_lead: PersonName | None = None
@@ -95,6 +135,17 @@ class PlanUpdate(InputModel):
 
 
 class PlanRead(OutputModel):
+    model_config = example(
+        {
+            "id": 1,
+            "strand_id": 1,
+            "name": "Domestic Abuse",
+            "position": 1,
+            "tactical_lead": "DCI Jane Smith",
+            "operational_lead": "DI Sam Patel",
+            "version": 1,
+        }
+    )
     id: int
     strand_id: Id
     name: str
@@ -113,6 +164,31 @@ class PlanRead(OutputModel):
 
 
 class StrandRead(OutputModel):
+    model_config = example(
+        {
+            "id": 1,
+            "strategy_id": 1,
+            "slug": "domestic-abuse",
+            "name": "Domestic Abuse",
+            "position": 1,
+            "lead": "Det Supt Alex Brown",
+            "purpose": "Reduce the harm caused by domestic abuse.",
+            "strategic_aims": ["Increase reporting"],
+            "partnership_forums": ["Domestic Abuse Partnership Board"],
+            "version": 1,
+            "plans": [
+                {
+                    "id": 1,
+                    "strand_id": 1,
+                    "name": "Domestic Abuse",
+                    "position": 1,
+                    "tactical_lead": "DCI Jane Smith",
+                    "operational_lead": "DI Sam Patel",
+                    "version": 1,
+                }
+            ],
+        }
+    )
     id: int
     strategy_id: Id
     slug: str

@@ -5,13 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth.dependencies import ActorDep
-from app.core.concurrency import IfMatch, set_etag
+from app.core.concurrency import IfMatch, OptionalIfMatch, check_optional_if_match, set_etag
 from app.core.db import SessionDep
 from app.core.exports import XLSX
+from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.schemas import Id
 from app.imports import export
-from app.imports.schemas import ExportFormat
+from app.imports.schemas import PlanExportFormat
 from app.tasks import service
 from app.tasks.models import Pillar, Status
 from app.tasks.schemas import (
@@ -27,7 +28,14 @@ from app.tasks.schemas import (
     TaskUpdate,
 )
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(
+    tags=tag(
+        "tasks",
+        "Tasks of the 4P delivery plans and their dated status events: each change of status is an"
+        " event with an effective date, who recorded it and a note. `If-Match` guards edits; "
+        "`Idempotency-Key` makes a retried POST safe.",
+    )
+)
 
 
 @router.post("/tasks", status_code=status.HTTP_201_CREATED)
@@ -62,7 +70,7 @@ def list_tasks(
     ] = None,
     sort: TaskSort = TaskSort.plan_order,
     fmt: Annotated[
-        ExportFormat | None,
+        PlanExportFormat | None,
         Query(
             alias="format",
             description="xlsx or csv: every matching task (not a page) as delivery-plan sheets.",
@@ -87,7 +95,11 @@ def list_tasks(
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/tasks/status-batch", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/tasks/status-batch",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="recordTaskStatusBatch",
+)
 def record_status_batch(
     batch: StatusBatch, session: SessionDep, actor: ActorDep
 ) -> StatusBatchRead:
@@ -122,12 +134,21 @@ def update_task(
     return service.read_one(session=session, task=task)
 
 
-@router.post("/tasks/{task_id:int}/status", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/tasks/{task_id:int}/status",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="recordTaskStatus",
+)
 def record_status(
-    task_id: Id, change: StatusChange, session: SessionDep, actor: ActorDep
+    task_id: Id,
+    change: StatusChange,
+    session: SessionDep,
+    actor: ActorDep,
+    if_match: OptionalIfMatch = None,
 ) -> StatusEventRead:
     """Record a change of status, effective on a date (today by default)."""
     task = service.get_task(session=session, task_id=task_id, for_update=True)
+    check_optional_if_match(if_match, service.task_etag(task), what="task")
     event = service.record_status(session=session, actor=actor, task=task, change=change)
     return StatusEventRead.model_validate(event)
 

@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from app.core.schemas import Day, Id, InputModel, OutputModel, Whole, text
+from app.core.schemas import Day, Id, InputModel, OutputModel, Whole, example, text
 from app.tasks.models import Pillar, Status
 
 Title = text(2_000, 1)
@@ -15,6 +15,20 @@ CommentBody = text(5_000, 1)
 
 
 class TaskCreate(InputModel):
+    model_config = example(
+        {
+            "plan_id": 1,
+            "pillar": "prevent",
+            "title": "Raise awareness of coercive control with partner agencies",
+            "task_no": 3,
+            "how": "Training sessions delivered; attendance recorded",
+            "owner": "DA Coordinator",
+            "due_date": "2018-09-30",
+            "due_text": "Sep-18",
+            "status": "ongoing",
+            "added_on": "2018-05-04",
+        }
+    )
     plan_id: Id
     pillar: Pillar
     title: Title
@@ -30,6 +44,10 @@ class TaskCreate(InputModel):
 class TaskUpdate(InputModel):
     """Any editable field but status (status changes are dated events)."""
 
+    model_config = example(
+        {"owner": "DA Coordinator", "due_date": "2020-12-31", "due_text": "Dec-20"}
+    )
+
     pillar: Pillar | None = None
     title: Title | None = None
     task_no: Whole | None = Field(default=None, ge=1, le=100_000)
@@ -40,6 +58,30 @@ class TaskUpdate(InputModel):
 
 
 class TaskRead(OutputModel):
+    model_config = example(
+        {
+            "id": 17,
+            "plan_id": 1,
+            "strand_id": 1,
+            "strand": "domestic-abuse",
+            "pillar": "prevent",
+            "task_no": 3,
+            "title": "Raise awareness of coercive control with partner agencies",
+            "how": "Training sessions delivered; attendance recorded",
+            "owner": "DA Coordinator",
+            "due_date": "2018-09-30",
+            "due_text": "Sep-18",
+            "status": "at_risk",
+            "added_on": "2018-05-04",
+            "linked_task_ids": [5],
+            "overdue": False,
+            "version": 4,
+            "created_at": "2018-05-04T09:00:00Z",
+            "created_by": "seed",
+            "updated_at": "2020-09-14T10:32:05Z",
+            "updated_by": "DA lead",
+        }
+    )
     id: int
     plan_id: Id
     strand_id: Id
@@ -66,6 +108,13 @@ class TaskRead(OutputModel):
 
 
 class StatusChange(InputModel):
+    model_config = example(
+        {
+            "status": "at_risk",
+            "effective_date": "2020-09-14",
+            "note": "Training postponed: venue unavailable",
+        }
+    )
     status: Status
     effective_date: Day | None = Field(default=None, description="Defaults to today.")
     note: Note = ""
@@ -76,10 +125,34 @@ class BatchStatusChange(StatusChange):
 
 
 class StatusBatch(InputModel):
+    model_config = example(
+        {
+            "events": [
+                {"task_id": 17, "status": "complete", "effective_date": "2020-09-30", "note": ""},
+                {
+                    "task_id": 18,
+                    "status": "at_risk",
+                    "effective_date": "2020-09-30",
+                    "note": "Funding delayed",
+                },
+            ]
+        }
+    )
     events: list[BatchStatusChange] = Field(min_length=1, max_length=500)
 
 
 class StatusEventRead(OutputModel):
+    model_config = example(
+        {
+            "id": 512,
+            "task_id": 17,
+            "status": "at_risk",
+            "effective_date": "2020-09-14",
+            "note": "Training postponed: venue unavailable",
+            "recorded_by": "DA lead",
+            "recorded_at": "2020-09-14T10:32:05Z",
+        }
+    )
     id: int
     task_id: Id
     status: Status
@@ -102,6 +175,21 @@ class CommentRead(OutputModel):
 
 
 class StatusBatchRead(OutputModel):
+    model_config = example(
+        {
+            "events": [
+                {
+                    "id": 512,
+                    "task_id": 17,
+                    "status": "at_risk",
+                    "effective_date": "2020-09-14",
+                    "note": "Training postponed: venue unavailable",
+                    "recorded_by": "DA lead",
+                    "recorded_at": "2020-09-14T10:32:05Z",
+                }
+            ]
+        }
+    )
     events: list[StatusEventRead]
 
 

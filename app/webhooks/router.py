@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from app.auth.dependencies import ActorDep, admin_actor
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
+from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.schemas import Id
 from app.webhooks import service
@@ -19,7 +20,14 @@ from app.webhooks.schemas import (
     WebhookUpdate,
 )
 
-router = APIRouter(tags=["webhooks"], dependencies=[Depends(admin_actor)])
+router = APIRouter(
+    tags=tag(
+        "webhooks",
+        "Subscriptions (admin) to events such as `task.status_changed`, delivered as signed POSTs "
+        "with retries.",
+    ),
+    dependencies=[Depends(admin_actor)],
+)
 
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED)

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
-from app.core.schemas import Flag, Id, InputModel, OutputModel, text
+from app.core.schemas import Flag, Id, InputModel, OutputModel, example, text
 from app.webhooks.models import DeliveryStatus, EventType
 
 MIN_SECRET_LENGTH = 16
@@ -48,6 +48,14 @@ Events = Annotated[
 
 
 class WebhookCreate(InputModel):
+    model_config = example(
+        {
+            "url": "https://intranet.example.org/hooks/tracker",
+            "secret": "a-long-random-shared-secret",
+            "events": ["task.status_changed"],
+            "active": True,
+        }
+    )
     url: Url
     secret: Secret
     events: Events
@@ -55,6 +63,7 @@ class WebhookCreate(InputModel):
 
 
 class WebhookUpdate(InputModel):
+    model_config = example({"active": False})
     url: Url | None = None
     secret: Secret | None = None
     events: Events | None = None
@@ -62,6 +71,19 @@ class WebhookUpdate(InputModel):
 
 
 class WebhookRead(OutputModel):
+    model_config = example(
+        {
+            "id": 2,
+            "url": "https://intranet.example.org/hooks/tracker",
+            "events": ["task.status_changed"],
+            "active": True,
+            "version": 1,
+            "created_at": "2020-09-14T10:32:05Z",
+            "created_by": "admin",
+            "updated_at": "2020-09-14T10:32:05Z",
+            "updated_by": "admin",
+        }
+    )
     id: int
     url: str
     events: list[EventType]
@@ -74,6 +96,25 @@ class WebhookRead(OutputModel):
 
 
 class DeliveryRead(OutputModel):
+    model_config = example(
+        {
+            "id": "6f1d2c9a-0b8e-4c55-9a77-1b2c3d4e5f60",
+            "webhook_id": 2,
+            "event_id": 88,
+            "type": "task.status_changed",
+            "occurred_at": "2020-09-14T10:32:05Z",
+            "status": "delivered",
+            "attempts": 1,
+            "next_attempt_at": None,
+            "last_attempt_at": "2020-09-14T10:32:06Z",
+            "last_status_code": 204,
+            "last_error": "",
+            "delivered_at": "2020-09-14T10:32:06Z",
+            "created_at": "2020-09-14T10:32:05Z",
+            "replay_of": None,
+            "replayed_by": "",
+        }
+    )
     id: str = Field(description="Sent as X-Tracker-Delivery; the same on every retry.")
     webhook_id: Id
     event_id: Id
@@ -92,4 +133,24 @@ class DeliveryRead(OutputModel):
 
 
 class DeliveryDetail(DeliveryRead):
+    model_config = example(
+        {
+            "id": "6f1d2c9a-0b8e-4c55-9a77-1b2c3d4e5f60",
+            "webhook_id": 2,
+            "event_id": 88,
+            "type": "task.status_changed",
+            "occurred_at": "2020-09-14T10:32:05Z",
+            "status": "delivered",
+            "attempts": 1,
+            "next_attempt_at": None,
+            "last_attempt_at": "2020-09-14T10:32:06Z",
+            "last_status_code": 204,
+            "last_error": "",
+            "delivered_at": "2020-09-14T10:32:06Z",
+            "created_at": "2020-09-14T10:32:05Z",
+            "replay_of": None,
+            "replayed_by": "",
+            "data": {"task_id": 17, "status": "at_risk", "effective_date": "2020-09-14"},
+        }
+    )
     data: dict[str, Any] = Field(description="The event's data, as sent.")

@@ -7,6 +7,7 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy.engine import Engine
 
@@ -16,9 +17,14 @@ from tests import factories
 from tests.conftest import TokenMaker, bearer
 from tests.live import serve
 
-# The schema is the app's own; building it needs no database.
+# The schema is the app's own; building it needs no database. The only required header besides
+# the token is If-Match: without it a change is refused as any other (401, 403, 422) or, when it
+# would be allowed, with the API's 428.
 schema = schemathesis.openapi.from_dict(
-    create_app(Settings(database_url="sqlite://", webhook_worker=False)).openapi()
+    create_app(Settings(database_url="sqlite://", webhook_worker=False)).openapi(),
+    config=SchemathesisConfig.from_dict(
+        {"checks": {"missing_required_header": {"expected-statuses": [401, 403, 422, 428]}}}
+    ),
 )
 # Schema-valid data can still break a business rule (a strategy ending before it starts, an id
 # that names nothing): those answers are checked for their status and shape, not expected to be 2xx.

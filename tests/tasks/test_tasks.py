@@ -234,6 +234,24 @@ def test_patch_without_or_with_a_stale_etag_changes_nothing(
     assert client.get(url, headers=admin).json()["owner"] == ""
 
 
+def test_a_status_sent_with_a_stale_etag_is_refused(client: TestClient, admin: dict, world) -> None:
+    task = factories.task(client, admin, world["hate_plan"]["id"], added_on="2020-04-01")
+    url = f"/api/v1/tasks/{task['id']}"
+    read = client.get(url, headers=admin).headers["etag"]
+    change = {"status": "at_risk", "effective_date": "2020-05-01"}
+    first = client.post(f"{url}/status", json=change, headers={**admin, "If-Match": read})
+    assert first.status_code == 201
+    stale = client.post(
+        f"{url}/status", json={**change, "status": "complete"}, headers={**admin, "If-Match": read}
+    )
+    assert stale.status_code == 412
+    assert stale.json()["current_etag"] == client.get(url, headers=admin).headers["etag"]
+    assert [e["status"] for e in client.get(f"{url}/history", headers=admin).json()] == [
+        "ongoing",
+        "at_risk",
+    ]
+
+
 def test_list_filters_sorts_and_pages(client: TestClient, admin: dict, world) -> None:
     hate, fraud = world["hate_plan"]["id"], world["fraud_plan"]["id"]
     a = factories.task(
