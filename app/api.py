@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends
 
 from app.audit.router import router as audit_router
 from app.auth.dependencies import current_actor
+from app.changes.router import router as changes_router
 from app.core.query import refuse_unknown_query
 from app.dashboard.router import router as dashboard_router
 from app.imports.router import router as imports_router
@@ -30,6 +31,7 @@ api_router.include_router(returns_router)
 api_router.include_router(audit_router)
 api_router.include_router(risks_router)
 api_router.include_router(webhooks_router)
+api_router.include_router(changes_router)
 api_router.include_router(dashboard_router)
 api_router.include_router(imports_router)
 api_router.include_router(imports_upload_router)

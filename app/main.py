@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from app.api import api_router
 from app.core import idempotency
+from app.core.caching import ConditionalGet
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, writer
 from app.core.errors import install_error_handlers, problem
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     install_openapi(app)
     # The last added runs first: headers on everything, then rate, then input checks.
+    app.add_middleware(ConditionalGet)
     idempotency.install(app)
     app.add_middleware(
         IdempotencyMiddleware,

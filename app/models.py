@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditEntry
 from app.auth.models import ApiToken
+from app.changes.models import ChangeEntry
 from app.core.idempotency import IdempotencyRecord
 from app.mail.models import MailMessage
 from app.papers.models import BoardPaper
@@ -35,6 +36,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "BoardPaper",
+    "ChangeEntry",
     "DeliveryPlan",
     "IdempotencyRecord",
     "MailMessage",

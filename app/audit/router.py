@@ -43,9 +43,4 @@ def list_audit(
         since=since,
         until=until,
     )
-    return Page(
-        items=[AuditEntryRead.model_validate(e) for e in entries],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.of([AuditEntryRead.model_validate(e) for e in entries], total)

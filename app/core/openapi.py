@@ -29,7 +29,7 @@ from app.core.routes import iter_routes, path_template
 from app.core.schemas import SCHEMA_EXAMPLES
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-IDEMPOTENT_PREFIX = "/api/"
+API_PREFIX = "/api/"
 TAG_DESCRIPTIONS: dict[str, str] = {
     "problems": "The pages that the `type` of each problem+json error leads to.",
 }
@@ -161,6 +161,13 @@ def derived_codes(route: Any, method: str) -> set[int]:
     return codes
 
 
+def _is_paged(route: Any) -> bool:
+    return any(
+        {"limit", "offset"} <= {p.name for p in d.query_params}
+        for d in _dependants(route.dependant)
+    )
+
+
 def _property_names(node: Any) -> list[str]:
     """Every property named anywhere in a JSON schema, nested models included."""
     if isinstance(node, list):
@@ -207,6 +214,27 @@ OPTIONAL_IF_MATCH = (
 )
 PRECONDITION = "x-precondition"
 IF_NONE_MATCH = "The `ETag` you hold: a 304 with no body if it is still current."
+IF_NONE_MATCH_HEADER = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": IF_NONE_MATCH,
+    "schema": {"type": "string"},
+    "example": '"9f86d081884c7d659a2feaa0c55ad015"',
+}
+ETAG = {
+    "ETag": {
+        "description": "The version of this answer: send it in If-None-Match to poll cheaply.",
+        "schema": {"type": "string"},
+    }
+}
+LINK = {
+    "Link": {
+        "description": "The first, prev, next and last pages (RFC 8288), e.g. `</api/v1/tasks?"
+        'limit=50&offset=50>; rel="next"`.',
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _declare_headers(operation: dict[str, Any], method: str, path: str) -> set[str]:
@@ -224,8 +252,11 @@ def _declare_headers(operation: dict[str, Any], method: str, path: str) -> set[s
         elif name == "if-none-match":
             parameter["description"] = IF_NONE_MATCH
             parameter["example"] = '"dashboard-5f2a9c"'
-    if method == "POST" and path.startswith(IDEMPOTENT_PREFIX):
+    names = {p["name"].lower() for p in parameters if p.get("in") == "header"}
+    if method == "POST" and path.startswith(API_PREFIX):
         parameters.append(dict(IDEMPOTENCY_KEY))
+    if method == "GET" and path.startswith(API_PREFIX) and "if-none-match" not in names:
+        parameters.append(dict(IF_NONE_MATCH_HEADER))
     if not parameters:
         operation.pop("parameters")
     return {p["name"].lower() for p in parameters if p.get("in") == "header"}
@@ -261,6 +292,12 @@ def document_errors(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]
                 responses[str(code)] = _problem(code, description)
             if "if-none-match" in headers:
                 responses["304"] = {"description": "Not modified: your copy is current."}
+                for code, answer in responses.items():
+                    if code.startswith("2"):
+                        answer["headers"] = {**answer.get("headers", {}), **ETAG}
+            if _is_paged(route):
+                ok = responses.get("200", {})
+                ok["headers"] = {**ok.get("headers", {}), **LINK}
     return schema
 
 

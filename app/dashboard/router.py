@@ -182,24 +182,44 @@ def get_dashboard(
     return response
 
 
-@router.get("/trend", response_model=TrendRead, responses=POLLING)
+TREND_CSV_DOC = (
+    "With `format=csv` or `Accept: text/csv`: a row per strand and quarter (`N/A` where it has "
+    "no plan), then each quarter's Total row printed as the board does, `139 (53%)`."
+)
+
+
+@router.get(
+    "/trend",
+    response_model=TrendRead,
+    responses={200: {"content": {"text/csv": {}}, "description": TREND_CSV_DOC}, **POLLING},
+)
 def get_trend(
+    request: Request,
     session: SessionDep,
     quarters: Annotated[list[Quarter], Depends(trend_range)],
     strategy_id: StrategyQuery = None,
+    format: FormatQuery = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The dashboard counts of each quarter from `from` to `to` (at most 40), by strand."""
     strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    as_csv = _wants_csv(format, request)
     tag = service.figures_etag(
         session=session,
         kind="trend",
-        params=(strategy.id, str(quarters[0]), str(quarters[-1])),
+        params=(strategy.id, str(quarters[0]), str(quarters[-1]), as_csv),
     )
     if not_modified(if_none_match, tag):
-        return _unchanged(tag)
+        return _unchanged(tag, Vary="Accept")
     figures = service.trend(session=session, strategy=strategy, quarters=quarters)
-    return JSONResponse(figures.model_dump(mode="json"), headers={"ETag": tag})
+    if as_csv:
+        header, rows = service.trend_csv_table(figures)
+        response: Response = csv_response(f"trend-{quarters[0]}-{quarters[-1]}.csv", header, rows)
+    else:
+        response = JSONResponse(figures.model_dump(mode="json"))
+    response.headers["ETag"] = tag
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @router.post("/locks", status_code=status.HTTP_201_CREATED)
@@ -228,7 +248,7 @@ def list_locks(
         quarter=quarter,
         in_force=in_force,
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return page.of(items, total)
 
 
 @router.delete("/locks/{quarter}")

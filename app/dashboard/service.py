@@ -494,6 +494,29 @@ def _with_percent(count: int, pct: int | None) -> str:
     return str(count) if pct is None else f"{count} ({pct}%)"
 
 
+def trend_csv_table(figures: TrendRead) -> tuple[list[str], list[list[Any]]]:
+    """The trend as rows: each strand in each quarter (N/A with no plan), then each quarter's
+    Total row with percentages, as the board prints them."""
+    header = ["Strand", "Quarter", "Total", "Complete", "Ongoing", "At risk"]
+    rows: list[list[Any]] = []
+    for strand in figures.strands:
+        for counts in strand.series:
+            cells = [getattr(counts, k) for k in COUNTS]
+            rows.append([strand.name, counts.quarter, *("N/A" if c is None else c for c in cells)])
+    for totals in figures.totals:
+        rows.append(
+            [
+                "Total",
+                totals.quarter,
+                totals.total,
+                _with_percent(totals.complete, totals.complete_pct),
+                _with_percent(totals.ongoing, totals.ongoing_pct),
+                _with_percent(totals.at_risk, totals.at_risk_pct),
+            ]
+        )
+    return header, rows
+
+
 def csv_table(
     figures: DashboardRead, include: Iterable[Include]
 ) -> tuple[list[str], list[list[Any]]]:

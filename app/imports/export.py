@@ -70,7 +70,7 @@ def plans_of_tasks(*, session: Session, filters: TaskFilters) -> list[PlanExport
 def plan_export(*, session: Session, plan_id: int) -> PlanExport:
     """One plan with all its tasks, even when it has none."""
     plan = strategies.get_plan(session=session, plan_id=plan_id)
-    found = plans_of_tasks(session=session, filters=TaskFilters(plan_id=plan.id))
+    found = plans_of_tasks(session=session, filters=TaskFilters(plan_id=(plan.id,)))
     return found[0] if found else _plans(session, [plan.id])[plan.id]  # type: ignore[index]
 
 

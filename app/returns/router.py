@@ -10,6 +10,7 @@ from app.core.db import SessionDep
 from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.quarters import QuarterParam
+from app.core.query import UpdatedSince, any_of, since, values
 from app.core.schemas import Id
 from app.returns import service
 from app.returns.models import ReturnStatus
@@ -33,9 +34,10 @@ def list_returns(
     session: SessionDep,
     page: PageDep,
     quarter: Annotated[QuarterParam | None, Query(description="e.g. 2020-21-Q2")] = None,
-    strand: Annotated[str | None, Query(max_length=80)] = None,
-    status: ReturnStatus | None = None,
+    strand: Annotated[list[str] | None, any_of("A strand's slug.", max_length=80)] = None,
+    status: Annotated[list[ReturnStatus] | None, any_of()] = None,
     strategy_id: StrategyQuery = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[ReturnRead]:
     """Quarterly returns, newest quarter first, in the strategy's strand order."""
     strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
@@ -44,10 +46,11 @@ def list_returns(
         strategy_id=strategy.id,
         page=page,
         quarter=quarter,
-        strand=strand,
-        status=status,
+        strands=values(strand),
+        statuses=values(status),
+        updated_since=since(updated_since),
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return page.of(items, total)
 
 
 @router.get("/returns/{strand}/{quarter}")

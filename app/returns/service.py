@@ -1,5 +1,7 @@
 """Rules for quarterly returns: leads write their own strands' returns, drafts until submitted."""
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from app.auth.service import Actor, ensure_can_write
@@ -176,8 +178,9 @@ def list_returns(
     strategy_id: int,
     page: PageParams,
     quarter: Quarter | None = None,
-    strand: str | None = None,
-    status: ReturnStatus | None = None,
+    strands: tuple[str, ...] = (),
+    statuses: tuple[ReturnStatus, ...] = (),
+    updated_since: datetime | None = None,
 ) -> tuple[list[ReturnRead], int]:
     statement = (
         select(QuarterlyReturn, Strand)
@@ -187,10 +190,12 @@ def list_returns(
     )
     if quarter is not None:
         statement = statement.where(QuarterlyReturn.quarter == str(quarter))
-    if strand is not None:
-        statement = statement.where(Strand.slug == strand)
-    if status is not None:
-        statement = statement.where(QuarterlyReturn.status == status)
+    if strands:
+        statement = statement.where(Strand.slug.in_(strands))  # type: ignore[attr-defined]
+    if statuses:
+        statement = statement.where(QuarterlyReturn.status.in_(statuses))  # type: ignore[attr-defined]
+    if updated_since is not None:
+        statement = statement.where(QuarterlyReturn.updated_at >= updated_since)
     rows = session.exec(statement.limit(page.limit).offset(page.offset)).all()
     return [to_read(r, s) for r, s in rows], count(session, statement)
 

@@ -13,6 +13,7 @@ from app.core.exports import XLSX, csv_response, xlsx_response
 from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.quarters import Quarter, QuarterError
+from app.core.query import UpdatedSince, any_of, since, values
 from app.core.schemas import Day, Id
 from app.risks import service
 from app.risks.models import RiskResponse, RiskStatus
@@ -82,9 +83,9 @@ def list_risks(
     session: SessionDep,
     page: PageDep,
     strategy_id: StrategyQuery = None,
-    strand: StrandQuery = None,
-    status: RiskStatus | None = None,
-    response: RiskResponse | None = None,
+    strand: Annotated[list[str] | None, any_of("A strand's slug.", max_length=80)] = None,
+    status: Annotated[list[RiskStatus] | None, any_of()] = None,
+    response: Annotated[list[RiskResponse] | None, any_of("The 5T response.")] = None,
     rating: Annotated[
         RatingFilter | None, Query(description=f"A band, or `unscored`. {BANDS_TEXT}.")
     ] = None,
@@ -95,6 +96,7 @@ def list_risks(
         str | None,
         Query(max_length=200, description="Text in description, mitigation, owner or ref."),
     ] = None,
+    updated_since: UpdatedSince = None,
     sort: Annotated[RiskSort, Query(description="Highest score first by default.")] = (
         RiskSort.score_desc
     ),
@@ -103,16 +105,17 @@ def list_risks(
     """The risk register, filtered and sorted; as a page, or whole as CSV or Excel."""
     filters = service.RiskFilters(
         strategy_id=strategy_id,
-        strand=strand,
-        status=status,
-        response=response,
+        strand=values(strand),
+        status=values(status),
+        response=values(response),
         rating=rating,
         review_overdue=review_overdue,
         q=q,
+        updated_since=since(updated_since),
     )
     if format is RiskExportFormat.json:
         items, total = service.list_risks(session=session, filters=filters, page=page, sort=sort)
-        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
     header, rows = service.register_rows(session=session, filters=filters, sort=sort)
     if format is RiskExportFormat.csv:
         return csv_response("risk-register.csv", header, rows)

@@ -4,7 +4,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -108,13 +108,16 @@ SORTS: dict[RiskSort, Sequence[Any]] = {
 
 @dataclass(frozen=True, slots=True)
 class RiskFilters:
+    """What to list; each tuple keeps a risk matching any of its values (empty: no filter)."""
+
     strategy_id: int | None = None
-    strand: str | None = None
-    status: RiskStatus | None = None
-    response: RiskResponse | None = None
+    strand: tuple[str, ...] = ()
+    status: tuple[RiskStatus, ...] = ()
+    response: tuple[RiskResponse, ...] = ()
     rating: RatingFilter | None = None
     review_overdue: bool | None = None
     q: str | None = None
+    updated_since: datetime | None = None
 
 
 def risk_etag(risk: Risk) -> str:
@@ -442,12 +445,14 @@ def risk_query(strategy: Strategy, filters: RiskFilters, sort: RiskSort) -> sa.S
         .join(Strand, Strand.id == Risk.strand_id)
         .where(Risk.strategy_id == strategy.id)
     )
-    if filters.strand is not None:
-        statement = statement.where(Strand.slug == filters.strand)
-    if filters.status is not None:
-        statement = statement.where(Risk.status == filters.status)
-    if filters.response is not None:
-        statement = statement.where(Risk.response == filters.response)
+    if filters.strand:
+        statement = statement.where(Strand.slug.in_(filters.strand))  # type: ignore[attr-defined]
+    if filters.status:
+        statement = statement.where(Risk.status.in_(filters.status))  # type: ignore[attr-defined]
+    if filters.response:
+        statement = statement.where(Risk.response.in_(filters.response))  # type: ignore[attr-defined]
+    if filters.updated_since is not None:
+        statement = statement.where(Risk.updated_at >= filters.updated_since)
     if filters.rating is RatingFilter.unscored:
         statement = statement.where(Risk.likelihood.is_(None))  # type: ignore[union-attr]
     elif filters.rating is not None:

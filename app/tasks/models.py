@@ -56,6 +56,8 @@ class StatusEvent(SQLModel, table=True):
     __tablename__ = "status_event"
     __table_args__ = (
         sa.Index("ix_status_event_task_id_effective_date", "task_id", "effective_date", "id"),
+        # `updated_since` and the list of every task's events read them in recorded order.
+        sa.Index("ix_status_event_recorded_at", "recorded_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

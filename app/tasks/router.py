@@ -10,6 +10,7 @@ from app.core.db import SessionDep
 from app.core.exports import XLSX
 from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
+from app.core.query import UpdatedSince, any_of, since, values
 from app.core.schemas import Id
 from app.imports import export
 from app.imports.schemas import PlanExportFormat
@@ -56,11 +57,11 @@ def create_task(
 def list_tasks(
     session: SessionDep,
     page: PageDep,
-    strand: Annotated[str | None, Query(max_length=80, description="A strand's slug.")] = None,
+    strand: Annotated[list[str] | None, any_of("A strand's slug.", max_length=80)] = None,
     strategy_id: Id | None = None,
-    plan_id: Id | None = None,
-    pillar: Pillar | None = None,
-    status: Status | None = None,
+    plan_id: Annotated[list[Id] | None, any_of()] = None,
+    pillar: Annotated[list[Pillar] | None, any_of()] = None,
+    status: Annotated[list[Status] | None, any_of()] = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
     overdue: Annotated[
         bool | None, Query(description="Due date passed, not complete or withdrawn.")
@@ -68,6 +69,7 @@ def list_tasks(
     q: Annotated[
         str | None, Query(max_length=200, description="Text in title, how or owner.")
     ] = None,
+    updated_since: UpdatedSince = None,
     sort: TaskSort = TaskSort.plan_order,
     fmt: Annotated[
         PlanExportFormat | None,
@@ -79,20 +81,21 @@ def list_tasks(
 ) -> Page[TaskRead] | Response:
     """Tasks, filtered, sorted and paged; or, with `format`, all of them as a spreadsheet."""
     filters = service.TaskFilters(
-        strand=strand,
+        strand=values(strand),
         strategy_id=strategy_id,
-        plan_id=plan_id,
-        pillar=pillar,
-        status=status,
+        plan_id=values(plan_id),
+        pillar=values(pillar),
+        status=values(status),
         owner=owner,
         overdue=overdue,
         q=q,
+        updated_since=since(updated_since),
     )
     if fmt is not None:
         plans = export.plans_of_tasks(session=session, filters=filters)
         return export.download(plans, fmt, "tasks")
     items, total = service.list_tasks(session=session, filters=filters, page=page, sort=sort)
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return page.of(items, total)
 
 
 @router.post(
@@ -151,6 +154,25 @@ def record_status(
     check_optional_if_match(if_match, service.task_etag(task), what="task")
     event = service.record_status(session=session, actor=actor, task=task, change=change)
     return StatusEventRead.model_validate(event)
+
+
+@router.get("/status-events")
+def list_status_events(
+    session: SessionDep,
+    page: PageDep,
+    strand: Annotated[list[str] | None, any_of("A strand's slug.", max_length=80)] = None,
+    task_id: Annotated[list[Id] | None, any_of()] = None,
+    updated_since: UpdatedSince = None,
+) -> Page[StatusEventRead]:
+    """Every task's status events in the order they were recorded: `updated_since` for syncing."""
+    events, total = service.list_events(
+        session=session,
+        page=page,
+        strands=values(strand),
+        task_ids=values(task_id),
+        updated_since=since(updated_since),
+    )
+    return page.of([StatusEventRead.model_validate(e) for e in events], total)
 
 
 @router.get("/tasks/{task_id:int}/history")

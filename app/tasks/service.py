@@ -38,14 +38,17 @@ PILLAR_ORDER = sa.case({p.value: i for i, p in enumerate(Pillar)}, value=Task.pi
 
 @dataclass(frozen=True, slots=True)
 class TaskFilters:
-    strand: str | None = None
+    """What to list; each tuple keeps a task matching any of its values (empty: no filter)."""
+
+    strand: tuple[str, ...] = ()
     strategy_id: int | None = None
-    plan_id: int | None = None
-    pillar: Pillar | None = None
-    status: Status | None = None
+    plan_id: tuple[int, ...] = ()
+    pillar: tuple[Pillar, ...] = ()
+    status: tuple[Status, ...] = ()
     owner: str | None = None
     overdue: bool | None = None
     q: str | None = None
+    updated_since: datetime | None = None
 
 
 def task_etag(task: Task | TaskRead) -> str:
@@ -553,6 +556,30 @@ def history(*, session: Session, task: Task) -> list[StatusEvent]:
     )
 
 
+def list_events(
+    *,
+    session: Session,
+    page: PageParams,
+    strands: tuple[str, ...] = (),
+    task_ids: tuple[int, ...] = (),
+    updated_since: datetime | None = None,
+) -> tuple[list[StatusEvent], int]:
+    """Status events of every task, in the order they were recorded."""
+    statement = select(StatusEvent).order_by(StatusEvent.recorded_at, StatusEvent.id)  # type: ignore[arg-type]
+    if strands:
+        statement = (
+            statement.join(Task, Task.id == StatusEvent.task_id)  # type: ignore[arg-type]
+            .join(Strand, Strand.id == Task.strand_id)  # type: ignore[arg-type]
+            .where(Strand.slug.in_(strands))  # type: ignore[attr-defined]
+        )
+    if task_ids:
+        statement = statement.where(StatusEvent.task_id.in_(task_ids))  # type: ignore[attr-defined]
+    if updated_since is not None:
+        statement = statement.where(StatusEvent.recorded_at >= updated_since)
+    rows = session.exec(statement.limit(page.limit).offset(page.offset)).all()
+    return list(rows), count(session, statement)
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -582,16 +609,18 @@ def task_query(filters: TaskFilters, sort: TaskSort = TaskSort.plan_order) -> sa
         .join(Strand, Strand.id == Task.strand_id)
         .join(DeliveryPlan, DeliveryPlan.id == Task.plan_id)
     )
-    if filters.strand is not None:
-        statement = statement.where(Strand.slug == filters.strand)
+    if filters.strand:
+        statement = statement.where(Strand.slug.in_(filters.strand))  # type: ignore[attr-defined]
     if filters.strategy_id is not None:
         statement = statement.where(Strand.strategy_id == filters.strategy_id)
-    if filters.plan_id is not None:
-        statement = statement.where(Task.plan_id == filters.plan_id)
-    if filters.pillar is not None:
-        statement = statement.where(Task.pillar == filters.pillar)
-    if filters.status is not None:
-        statement = statement.where(Task.status == filters.status)
+    if filters.plan_id:
+        statement = statement.where(Task.plan_id.in_(filters.plan_id))  # type: ignore[attr-defined]
+    if filters.pillar:
+        statement = statement.where(Task.pillar.in_(filters.pillar))  # type: ignore[attr-defined]
+    if filters.status:
+        statement = statement.where(Task.status.in_(filters.status))  # type: ignore[attr-defined]
+    if filters.updated_since is not None:
+        statement = statement.where(Task.updated_at >= filters.updated_since)
     if filters.owner:
         statement = statement.where(sa.func.lower(Task.owner) == filters.owner.strip().lower())
     if filters.overdue is not None:

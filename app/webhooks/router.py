@@ -50,12 +50,7 @@ def create_webhook(
 def list_webhooks(session: SessionDep, page: PageDep) -> Page[WebhookRead]:
     """Every webhook subscription, oldest first (secrets are never shown)."""
     items, total = service.list_subscriptions(session=session, page=page)
-    return Page(
-        items=[WebhookRead.model_validate(s) for s in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.of([WebhookRead.model_validate(s) for s in items], total)
 
 
 @router.get("/webhooks/deliveries/{delivery_id}")
@@ -121,4 +116,4 @@ def list_deliveries(
     items, total = service.list_deliveries(
         session=session, subscription=subscription, status=status, page=page
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return page.of(items, total)

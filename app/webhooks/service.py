@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from standardwebhooks.webhooks import Webhook
 
 from app.auth.service import Actor, ensure_admin
+from app.changes import service as changes
 from app.core.base import utcnow
 from app.core.concurrency import check_if_match, etag
 from app.core.errors import Conflict, Invalid, NotFound
@@ -85,6 +86,7 @@ def emit_many(
     rows = [
         {"type": kind, "data": to_jsonable_python(dict(item)), "occurred_at": now} for item in data
     ]
+    changes.enter_at_commit(session, len(rows))
     if not subscribers:
         session.execute(sa.insert(table), rows)
         return []

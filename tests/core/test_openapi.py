@@ -114,12 +114,12 @@ def test_each_route_lists_its_own_errors_as_problems() -> None:
     def codes(method: str, path: str) -> list[str]:
         return sorted(c for c in operation(method, path)["responses"] if c[0] in "345")
 
-    assert codes("GET", "/api/v1/strategies") == ["401", "422", "503"]
-    assert codes("GET", "/api/v1/tasks/{task_id}") == ["401", "404", "422", "503"]
+    assert codes("GET", "/api/v1/strategies") == ["304", "401", "422", "503"]
+    assert codes("GET", "/api/v1/tasks/{task_id}") == ["304", "401", "404", "422", "503"]
     assert codes("PATCH", "/api/v1/tasks/{task_id}") == [
         "401", "403", "404", "409", "412", "413", "422", "428", "429", "503",
     ]  # fmt: skip
-    assert codes("GET", "/api/v1/webhooks") == ["401", "403", "422", "503"]
+    assert codes("GET", "/api/v1/webhooks") == ["304", "401", "403", "422", "503"]
     assert codes("GET", "/api/v1/dashboard") == ["304", "401", "404", "422", "503"]
     for method, path, op in operations():
         for code, answer in op["responses"].items():

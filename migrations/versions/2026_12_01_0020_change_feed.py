@@ -1,0 +1,41 @@
+"""The change feed: each outbox event's place in the order of commits; status events indexed by
+when they were recorded, for `updated_since`.
+
+Revision ID: 0020_change_feed
+Revises: 0010
+Create Date: 2026-12-01 20:45:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0020_change_feed"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "change_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["webhook_event.id"],
+            name=op.f("fk_change_entry_event_id_webhook_event"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_change_entry")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_change_entry_event_id")),
+    )
+    with op.batch_alter_table("status_event", schema=None) as batch_op:
+        batch_op.create_index("ix_status_event_recorded_at", ["recorded_at", "id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("status_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_status_event_recorded_at")
+    op.drop_table("change_entry")
