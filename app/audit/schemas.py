@@ -11,6 +11,7 @@ class AuditEntryRead(OutputModel):
             "at": "2020-09-14T10:32:05Z",
             "actor": "DA lead",
             "actor_token_id": 5,
+            "actor_person_id": None,
             "action": "update",
             "entity": "task",
             "entity_id": "17",

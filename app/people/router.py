@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Path, Response, status
 from app.auth.dependencies import ActorDep, admin_actor
 from app.auth.service import ensure_admin
 from app.core.db import SessionDep
+from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.schemas import Id
 from app.people import links, service
@@ -22,7 +23,13 @@ from app.people.schemas import (
     ResponsibilitiesRead,
 )
 
-router = APIRouter(tags=["people"])
+router = APIRouter(
+    tags=tag(
+        "people",
+        "Who am I (`GET /me`), the people who signed in with the identity provider, their "
+        "aliases, and the access rules that give a roles claim a role and strands.",
+    )
+)
 ClaimValue = Annotated[str, Path(min_length=1, max_length=200)]
 
 

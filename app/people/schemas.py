@@ -5,12 +5,22 @@ from datetime import datetime
 from pydantic import Field
 
 from app.auth.models import Role
-from app.core.schemas import Flag, InputModel, OutputModel, Slug, text
+from app.core.schemas import Flag, InputModel, OutputModel, Slug, example, text
 
 Alias = text(200, 1)
 
 
 class MeRead(OutputModel):
+    model_config = example(
+        {
+            "name": "Jane Smith",
+            "email": "jane.smith@police.example.org",
+            "role": "lead",
+            "strands": ["domestic-abuse"],
+            "via": "oidc",
+        }
+    )
+
     name: str
     email: str | None
     role: Role
@@ -22,14 +32,31 @@ class MeRead(OutputModel):
 
 
 class MeUpdate(InputModel):
+    model_config = example({"reminders": False})
+
     reminders: Flag = Field(description="false turns your reminder e-mails off, true back on.")
 
 
 class MeReminders(OutputModel):
+    model_config = example({"reminders": False})
+
     reminders: bool
 
 
 class PersonRead(OutputModel):
+    model_config = example(
+        {
+            "id": 7,
+            "subject": "a1b2c3d4",
+            "name": "Jane Smith",
+            "email": "jane.smith@police.example.org",
+            "aliases": ["DCI Smith"],
+            "reminders_enabled": True,
+            "created_at": "2020-04-01T09:00:00Z",
+            "last_seen_at": "2020-09-14T10:32:05Z",
+        }
+    )
+
     id: int
     subject: str
     name: str
@@ -41,16 +68,30 @@ class PersonRead(OutputModel):
 
 
 class AliasCreate(InputModel):
+    model_config = example({"alias": "DCI Smith"})
+
     alias: Alias
 
 
 class AccessRuleWrite(InputModel):
+    model_config = example({"role": "lead", "strands": ["domestic-abuse"]})
+
     role: Role
     strands: list[Slug] = Field(default_factory=list, max_length=100)
     contributors: list[Slug] = Field(default_factory=list, max_length=100)
 
 
 class AccessRuleRead(OutputModel):
+    model_config = example(
+        {
+            "claim_value": "4P-DA-Leads",
+            "role": "lead",
+            "strands": ["domestic-abuse"],
+            "updated_at": "2020-09-14T10:32:05Z",
+            "updated_by": "admin",
+        }
+    )
+
     claim_value: str
     role: Role
     strands: list[str]

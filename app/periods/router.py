@@ -7,13 +7,20 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
+from app.core.openapi import tag
 from app.core.quarters import QuarterParam
 from app.core.schemas import Id
 from app.periods import service
 from app.periods.schemas import TimetableRead, TimetableWrite
 from app.strategies import service as strategies
 
-router = APIRouter(tags=["timetable"])
+router = APIRouter(
+    tags=tag(
+        "timetable",
+        "Each quarter's timetable: the return deadline (working days after the quarter's end "
+        "unless an admin sets it), the board date and the days reminders go out.",
+    )
+)
 
 QuarterPath = Annotated[QuarterParam, Path(description="e.g. 2020-21-Q4")]
 StrategyQuery = Annotated[Id | None, Query(description="Default: the current strategy.")]

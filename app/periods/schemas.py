@@ -6,16 +6,20 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.core.quarters import QuarterField
-from app.core.schemas import Day, Id, InputModel, OutputModel, text
+from app.core.schemas import Day, Id, InputModel, OutputModel, example, text
 
 
 class LockInfo(BaseModel):
+    model_config = example({"id": 4, "locked_at": "2020-10-20T16:00:00Z", "locked_by": "admin"})
+
     id: int
     locked_at: datetime
     locked_by: str
 
 
 class LockCreate(InputModel):
+    model_config = example({"quarter": "2020-21-Q2", "strategy_id": 1})
+
     quarter: QuarterField
     strategy_id: Id | None = Field(
         default=None, description="The strategy; by default the one running today, else the latest."
@@ -23,6 +27,21 @@ class LockCreate(InputModel):
 
 
 class LockRead(OutputModel):
+    model_config = example(
+        {
+            "id": 4,
+            "strategy_id": 1,
+            "quarter": "2020-21-Q2",
+            "starts_on": "2020-07-01",
+            "ends_on": "2020-09-30",
+            "in_force": True,
+            "locked_at": "2020-10-20T16:00:00Z",
+            "locked_by": "admin",
+            "unlocked_at": None,
+            "unlocked_by": None,
+        }
+    )
+
     id: int
     strategy_id: Id
     quarter: str
@@ -36,6 +55,8 @@ class LockRead(OutputModel):
 
 
 class TimetableWrite(InputModel):
+    model_config = example({"return_deadline": "2020-10-16", "board_date": "2020-11-03"})
+
     return_deadline: Day | None = Field(
         default=None,
         description="When the quarter's returns are due; null: the default, working days after "
@@ -48,6 +69,19 @@ class TimetableWrite(InputModel):
 
 
 class TimetableRead(BaseModel):
+    model_config = example(
+        {
+            "strategy_id": 1,
+            "quarter": "2020-21-Q2",
+            "return_deadline": "2020-10-16",
+            "return_deadline_is_default": False,
+            "board_date": "2020-11-03",
+            "reminder_days": ["2020-10-09", "2020-10-14"],
+            "updated_at": "2020-09-14T10:32:05Z",
+            "updated_by": "admin",
+        }
+    )
+
     strategy_id: int
     quarter: str
     return_deadline: date

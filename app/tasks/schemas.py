@@ -163,10 +163,22 @@ class StatusEventRead(OutputModel):
 
 
 class CommentCreate(InputModel):
+    model_config = example({"body": "Venue confirmed for the October session."})
+
     body: CommentBody = Field(description="The note, as plain text.")
 
 
 class CommentRead(OutputModel):
+    model_config = example(
+        {
+            "id": 31,
+            "task_id": 17,
+            "body": "Venue confirmed for the October session.",
+            "recorded_by": "DA lead",
+            "recorded_at": "2020-09-14T10:32:05Z",
+        }
+    )
+
     id: int
     task_id: Id
     body: str

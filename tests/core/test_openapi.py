@@ -99,8 +99,8 @@ def test_every_request_and_response_schema_has_an_example_that_fits_it() -> None
     for where, name in bodies:
         examples = COMPONENTS[name].get("examples")
         assert examples, (
-            f"{where}: schema {name} has no example; add "
-            "model_config = ConfigDict(json_schema_extra={'examples': [{...}]}) to its class"
+            f"{where}: schema {name} has no example (or its example lacks a required field); add "
+            "model_config = example({...}) (app.core.schemas) to its class"
         )
         validator = jsonschema_rs.validator_for(
             {**document, "$ref": f"#/components/schemas/{name}"}
