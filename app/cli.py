@@ -177,6 +177,14 @@ def import_plans(
         datetime | None,
         typer.Option("--added-on", formats=["%Y-%m-%d"], help="When new tasks joined the plan."),
     ] = None,
+    effective_date: Annotated[
+        datetime | None,
+        typer.Option(
+            "--effective-date",
+            formats=["%Y-%m-%d"],
+            help="When a Status changed in the sheet took effect (default: today).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import delivery plans (Appendix 2 layout) into a strand; all of it, or nothing."""
@@ -200,6 +208,7 @@ def import_plans(
                 plan_name=plan,
                 dry_run=dry_run,
                 added_on=added_on.date() if added_on else None,
+                effective_date=effective_date.date() if effective_date else None,
                 progress=bar,
                 settings=settings,
             )

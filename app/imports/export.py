@@ -1,17 +1,19 @@
 """Delivery plans written back out in the Appendix 2 layout the importer reads.
 
 One sheet per plan — a title row naming the plan, a blank row, the header, then its tasks with the
-pillar on the first row of each pillar's group — and a leads sheet first, so that importing an
-export changes nothing. A CSV holds one plan in the same layout; one holding several plans has a
-last `Plan` column saying which each row belongs to.
+pillar on the first row of each pillar's group, each with its Status and the day it took effect —
+and a leads sheet first, so that importing an export changes nothing. A CSV holds one plan in the
+same layout; one holding several plans has a last `Plan` column saying which each row belongs to.
 """
 
 import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -20,10 +22,11 @@ from sqlmodel import Session, select
 
 from app.core.exports import XLSX, csv_response, safe_text
 from app.core.schemas import scrub_text, slugify
+from app.imports.reader import STATUS_LABELS
 from app.imports.schemas import PlanExportFormat
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand
-from app.tasks.models import Task
+from app.tasks.models import StatusEvent, Task
 from app.tasks.service import TaskFilters, task_query
 
 HEADER = (
@@ -33,10 +36,12 @@ HEADER = (
     "Who",
     "When",
     "Task No",
+    "Status",
+    "Status since",
 )
 LEADS_SHEET = "Strand Leads & Review Dates"
 LEADS_HEADER = ("Area", "Tactical Lead", "Operational Lead", "Strand")
-WIDTHS = (12, 60, 80, 24, 20, 9, 30)
+WIDTHS = (12, 60, 80, 24, 20, 9, 12, 12, 30)
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -47,6 +52,7 @@ class PlanExport:
     tactical_lead: str
     operational_lead: str
     tasks: list[Task] = field(default_factory=list)
+    status_since: dict[int, date] = field(default_factory=dict)
 
     def rows(self) -> Iterator[list[Any]]:
         """The plan's task rows, the pillar written on the first row of each of its groups."""
@@ -54,7 +60,16 @@ class PlanExport:
         for task in self.tasks:
             shown = task.pillar.value.upper() if task.pillar != pillar else ""
             pillar = task.pillar
-            yield [shown, task.title, task.how, task.owner, task.due_text, task.task_no]
+            yield [
+                shown,
+                task.title,
+                task.how,
+                task.owner,
+                task.due_text,
+                task.task_no,
+                STATUS_LABELS[task.status],
+                self.status_since.get(task.id),  # type: ignore[arg-type]
+            ]
 
 
 def plans_of_tasks(*, session: Session, filters: TaskFilters) -> list[PlanExport]:
@@ -62,9 +77,26 @@ def plans_of_tasks(*, session: Session, filters: TaskFilters) -> list[PlanExport
     rows = session.execute(task_query(filters)).all()
     plan_ids = list(dict.fromkeys(task.plan_id for task, _ in rows))
     plans = _plans(session, plan_ids)
+    since = status_dates(session, [task.id for task, _ in rows])
     for task, _ in rows:
         plans[task.plan_id].tasks.append(task)
+        plans[task.plan_id].status_since[task.id] = since[task.id]  # type: ignore[index]
     return [plans[plan_id] for plan_id in plan_ids]
+
+
+def status_dates(session: Session, task_ids: Sequence[int]) -> dict[int, date]:
+    """The day each task's status took effect: its latest event's effective date."""
+    found: dict[int, date] = {}
+    for start in range(0, len(task_ids), 10_000):
+        chunk = task_ids[start : start + 10_000]
+        found.update(
+            session.execute(
+                sa.select(StatusEvent.task_id, sa.func.max(StatusEvent.effective_date))
+                .where(StatusEvent.task_id.in_(chunk))  # type: ignore[attr-defined]
+                .group_by(StatusEvent.task_id)
+            ).all()
+        )
+    return found
 
 
 def plan_export(*, session: Session, plan_id: int) -> PlanExport:
@@ -163,7 +195,7 @@ def xlsx_workbook(plans: Sequence[PlanExport]) -> bytes:
         )
     for plan in plans:
         sheet = workbook.create_sheet(_sheet_title(plan.name, taken))
-        for letter, width in zip("ABCDEF", WIDTHS, strict=False):
+        for letter, width in zip("ABCDEFGH", WIDTHS, strict=False):
             sheet.column_dimensions[letter].width = width
         sheet.append(cells(sheet, [plan.name], font=bold))
         sheet.append([])

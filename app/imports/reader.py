@@ -30,7 +30,7 @@ from app.core.errors import Invalid
 from app.core.exports import FORMULA_STARTS
 from app.core.schemas import normalise_text
 from app.core.when import When, parse_when_cell
-from app.tasks.models import Pillar
+from app.tasks.models import Pillar, Status
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,24 @@ COLUMN_NAMES = {
     "owner": "Who",
     "when": "When",
     "task_no": "Task No",
+    "status": "Status",
     "plan": "Plan",
+}
+# How a Status cell may name a status: as the export writes it, the API's names, the board's words.
+STATUS_WORDS = {
+    "ongoing": Status.ongoing,
+    "in progress": Status.ongoing,
+    "ongoing in progress": Status.ongoing,
+    "at risk": Status.at_risk,
+    "complete": Status.complete,
+    "completed": Status.complete,
+    "withdrawn": Status.withdrawn,
+}
+STATUS_LABELS = {
+    Status.ongoing: "Ongoing",
+    Status.at_risk: "At risk",
+    Status.complete: "Complete",
+    Status.withdrawn: "Withdrawn",
 }
 REQUIRED = ("pillar", "title", "how")
 _TASK_NO_HEADERS = {"task no", "task number", "action no", "action number", "no"}
@@ -75,6 +92,7 @@ class PlanRow:
     owner: str = ""
     due_text: str = ""
     when: When = NO_WHEN
+    status: Status | None = None
     skipped: str | None = None
 
 
@@ -254,6 +272,8 @@ def _column(value: Any) -> str | None:
         return "when"
     if key in _TASK_NO_HEADERS:
         return "task_no"
+    if key == "status":
+        return "status"
     if key == "plan":
         return "plan"
     return None
@@ -437,6 +457,11 @@ def _plan_row(
         shown = _text(raw_task_no)[:20]
         reason = f"Task No {shown!r} is not a whole number from 1 to {MAX_TASK_NO}"
         return pillar, PlanRow(number=number, skipped=reason)
+    status_text = _text(_cell(row, columns.get("status")))
+    status = STATUS_WORDS.get(_key(status_text)) if status_text else None
+    if status_text and status is None:
+        reason = f"Status {status_text[:40]!r} is not Ongoing, At risk, Complete or Withdrawn"
+        return pillar, PlanRow(number=number, skipped=reason)
     raw_when = _cell(row, columns.get("when"))
     when = parse_when_cell(raw_when)
     return pillar, PlanRow(
@@ -448,6 +473,7 @@ def _plan_row(
         owner=cells[1],
         due_text=_when_text(raw_when, when),
         when=when,
+        status=status,
     )
 
 

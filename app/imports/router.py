@@ -80,6 +80,10 @@ def import_plans(
     added_on: Annotated[
         date | None, Form(description="When new tasks joined the plan; today by default.")
     ] = None,
+    effective_date: Annotated[
+        date | None,
+        Form(description="When a Status changed in the sheet took effect; today by default."),
+    ] = None,
 ) -> ImportReport:
     """Import delivery plans (Appendix 2 layout) into a strand: every row's outcome is reported."""
     limit = request.app.state.settings.import_max_bytes
@@ -95,6 +99,7 @@ def import_plans(
         plan_name=plan or None,
         dry_run=dry_run,
         added_on=added_on,
+        effective_date=effective_date,
         settings=request.app.state.settings,
     )
 

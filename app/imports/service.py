@@ -21,11 +21,18 @@ from app.audit import service as audit
 from app.auth.service import Actor, ensure_can_write
 from app.core.base import today, utcnow
 from app.core.config import Settings, get_settings
-from app.core.errors import Invalid, NotFound
+from app.core.errors import Conflict, DomainError, Invalid, NotFound
 from app.core.schemas import refused_character, scrub_text
 from app.core.when import parse_when
 from app.imports.links import linked_numbers
-from app.imports.reader import PlanLeads, PlanRow, PlanSheet, matches, read_plan_file
+from app.imports.reader import (
+    STATUS_LABELS,
+    PlanLeads,
+    PlanRow,
+    PlanSheet,
+    matches,
+    read_plan_file,
+)
 from app.imports.schemas import ImportReport, Outcome, PlanOutcome, RowOutcome
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand
@@ -106,6 +113,7 @@ def import_file(
     plan_name: str | None = None,
     dry_run: bool = False,
     added_on: date | None = None,
+    effective_date: date | None = None,
     leads: PlanLeads | None = None,
     progress: Progress | None = None,
     settings: Settings | None = None,
@@ -114,7 +122,9 @@ def import_file(
 
     `plan_name` names the plan of a one-plan file (instead of its title row or sheet name);
     `leads` gives that plan's leads when the file has no leads sheet; new tasks are added on
-    `added_on` (today by default).
+    `added_on` (today by default); a changed Status is recorded as an event effective on
+    `effective_date` (today by default), refused, like any event, where that day's quarter is
+    closed, with every refused row named.
     """
     settings = settings or get_settings()
     filename = " ".join(scrub_text(filename).split())[:200]
@@ -147,11 +157,15 @@ def import_file(
         plan_leads = leads or _leads_for(parsed.leads, sheet, name, strand)
         works.append(_plan_work(session, strand, sheet, name, plan_leads, added_on))
     _warn_unused_leads(parsed.leads, [w.name for w in works], [w.sheet for w in works], warnings)
+    effective_date = effective_date or today()
+    _check_status_dates(session, works, effective_date)
     if not dry_run:
         total = sum(len(work.items) for work in works)
         done = 0
         for work in works:
-            done = _apply(session, actor, strand, work, filename, progress, done, total)
+            done = _apply(
+                session, actor, strand, work, filename, effective_date, progress, done, total
+            )
     report = _report(works, dry_run=dry_run, filename=filename, strand=strand, warnings=warnings)
     if not dry_run:
         audit.record(
@@ -163,6 +177,36 @@ def import_file(
             after=report.model_dump(mode="json", exclude={"plans", "dry_run"}),
         )
     return report
+
+
+def _check_status_dates(session: Session, works: list[_PlanWork], effective_date: date) -> None:
+    """Every Status the import changes must be recordable on `effective_date`; else name the
+    rows, and nothing is written (422 for a day that cannot be, 409 for a closed quarter)."""
+    errors: list[dict[str, str]] = []
+    refused: set[type[DomainError]] = set()
+    for work in works:
+        for item in work.items:
+            if item.task is None or item.status is None or item.row.status is None:
+                continue
+            field = f"{work.sheet.source} row {item.row.number}"
+            try:
+                tasks.check_event_date(
+                    session=session, task=item.task, effective_date=effective_date, field=field
+                )
+            except (Invalid, Conflict) as error:
+                errors.append({"field": field, "message": error.detail})
+                refused.add(type(error))
+    if Invalid in refused:
+        raise Invalid(
+            f"some Status changes cannot take effect on {effective_date}; nothing was imported",
+            errors=errors,
+        )
+    if refused:
+        raise Conflict(
+            f"some Status changes fall in a closed quarter ({effective_date}); nothing was "
+            "imported",
+            errors=errors,
+        )
 
 
 def _strand(session: Session, slug: str) -> Strand:
@@ -330,7 +374,7 @@ def _compare(item: _Item, *, plan_id: int, added_on: date) -> None:
                 owner=row.owner,
                 due_text=row.due_text,
                 due_date=row.when.due_date,
-                status=Status.complete if row.when.complete else Status.ongoing,
+                status=row.status or (Status.complete if row.when.complete else Status.ongoing),
                 added_on=added_on,
             )
         except ValidationError as error:
@@ -353,7 +397,10 @@ def _compare(item: _Item, *, plan_id: int, added_on: date) -> None:
     item.changes = list(changes)
     if "due_text" in changes and parse_when(row.due_text).due_date != task.due_date:
         item.changes.append("due_date")
-    if "due_text" in changes:
+    if row.status is not None:
+        if row.status is not task.status:
+            item.status = row.status
+    elif "due_text" in changes:
         was_complete = parse_when(task.due_text).complete
         if row.when.complete and not was_complete and task.status is not Status.complete:
             item.status = Status.complete
@@ -415,6 +462,7 @@ def _apply(
     strand: Strand,
     work: _PlanWork,
     filename: str,
+    effective_date: date,
     progress: Progress | None,
     done: int,
     total: int,
@@ -453,7 +501,7 @@ def _apply(
             if len(creating) == CREATE_BATCH:
                 create_waiting()
         elif item.task is not None and item.outcome is Outcome.updated:
-            _update(session, actor, item, filename)
+            _update(session, actor, item, filename, effective_date)
         done += 1
         if progress is not None and not creating:
             progress(done, total)
@@ -465,7 +513,9 @@ def _apply(
     return done
 
 
-def _update(session: Session, actor: Actor, item: _Item, filename: str) -> None:
+def _update(
+    session: Session, actor: Actor, item: _Item, filename: str, effective_date: date
+) -> None:
     task = item.task
     assert task is not None
     if item.update:
@@ -477,13 +527,20 @@ def _update(session: Session, actor: Actor, item: _Item, filename: str) -> None:
             if_match="*",
         )
     if item.status is not None:
-        said = "COMPLETED" if item.status is Status.complete else "no longer COMPLETED"
+        if item.row.status is not None:
+            said = f"Status {STATUS_LABELS[item.status]}"
+            on = effective_date
+        else:
+            said = "COMPLETED" if item.status is Status.complete else "no longer COMPLETED"
+            on = today()
         tasks.record_status(
             session=session,
             actor=actor,
             task=task,
             change=StatusChange(
-                status=item.status, note=f"The plan imported from {filename} says {said}."
+                status=item.status,
+                effective_date=on,
+                note=f"The plan imported from {filename} says {said}.",
             ),
         )
 

@@ -11,6 +11,8 @@ from tests import factories
 from tests.dbutil import statements_during
 from tests.imports.workbooks import HEADER, csv_file, knife_workbook
 
+EXPORTED = [*HEADER, "Status", "Status since"]
+
 
 def _filename(response) -> str:
     return response.headers["content-disposition"].split('filename="')[1].rstrip('"')
@@ -38,7 +40,7 @@ def test_a_plan_exports_to_xlsx_in_the_layout_it_was_imported_from(
     ]
     rows = [list(r) for r in workbook["Knife Crime"].iter_rows(values_only=True)]
     assert rows[0][0] == "Knife Crime"
-    assert rows[2] == HEADER
+    assert rows[2] == EXPORTED
     assert [(r[0], r[5]) for r in rows[3:]] == [
         ("PREVENT", 1),
         (None, 2),
@@ -72,7 +74,7 @@ def test_a_plan_exports_to_csv_and_imports_back_unchanged(
     response = client.get(f"/api/v1/plans/{plan_id}/export?format=csv", headers=admin)
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[:3] == [["Knife Crime"], [], HEADER]
+    assert rows[:3] == [["Knife Crime"], [], EXPORTED]
     assert rows[3][:3] == ["PREVENT", "Establish a young people subgroup", "Youth IAG in each LPA"]
     again = upload(response.content, _filename(response)).json()
     assert (again["plans"][0]["name"], again["unchanged"], again["skipped"]) == (
@@ -141,8 +143,8 @@ def test_a_strands_tasks_export_with_their_filters_and_import_back(
     ]
     table = client.get("/api/v1/tasks?format=csv&strand=gangs-and-knife-crime", headers=admin)
     rows = list(csv.reader(io.StringIO(table.text)))
-    assert rows[:3] == [["Delivery plans"], [], [*HEADER, "Plan"]]
-    assert [r[6] for r in rows[3:]] == ["Knife Crime"] * 5 + ["Gangs / County Lines"] * 2
+    assert rows[:3] == [["Delivery plans"], [], [*EXPORTED, "Plan"]]
+    assert [r[8] for r in rows[3:]] == ["Knife Crime"] * 5 + ["Gangs / County Lines"] * 2
     report = upload(table.content, "tasks.csv").json()
     assert [(p["name"], p["unchanged"]) for p in report["plans"]] == [
         ("Knife Crime", 5),
@@ -152,7 +154,7 @@ def test_a_strands_tasks_export_with_their_filters_and_import_back(
 
     pursue = client.get("/api/v1/tasks?format=csv&pillar=pursue&limit=1", headers=admin)
     rows = list(csv.reader(io.StringIO(pursue.text)))
-    assert [(r[0], r[5], r[6]) for r in rows[3:]] == [
+    assert [(r[0], r[5], r[8]) for r in rows[3:]] == [
         ("PURSUE", "4", "Knife Crime"),
         ("", "5", "Knife Crime"),
         ("PURSUE", "2", "Gangs / County Lines"),
@@ -182,7 +184,7 @@ def test_an_empty_plan_exports_its_header_and_unknown_plans_are_404(
 ) -> None:
     plan = factories.plan(client, admin, strands["hate"]["id"], "Hate Crime")
     response = client.get(f"/api/v1/plans/{plan['id']}/export?format=csv", headers=viewer)
-    assert list(csv.reader(io.StringIO(response.text))) == [["Hate Crime"], [], HEADER]
+    assert list(csv.reader(io.StringIO(response.text))) == [["Hate Crime"], [], EXPORTED]
     assert client.get("/api/v1/plans/999/export", headers=viewer).status_code == 404
     bad = client.get(f"/api/v1/plans/{plan['id']}/export?format=pdf", headers=viewer)
     assert bad.status_code == 422
