@@ -1,19 +1,30 @@
 """The `tracker` command: migrations, seed, imports, tokens, the board report and the worker."""
 
 import getpass
+import json
 import signal
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import sqlalchemy as sa
 import typer
 from alembic import command
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from app.auth import service as auth
@@ -24,7 +35,7 @@ from app.core.config import get_settings
 from app.core.db import make_engine, read_session, write_session
 from app.core.errors import DomainError, Invalid
 from app.core.logs import configure_logging
-from app.core.migrations import alembic_config
+from app.core.migrations import alembic_config, current_revisions, head_revisions
 from app.core.quarters import Quarter, QuarterError
 from app.imports import service as imports
 from app.imports.schemas import ImportReport, Outcome
@@ -62,9 +73,40 @@ CLI = Actor(token_id=0, name=f"cli:{getpass.getuser()}", role=Role.admin, strand
 PROGRESS_FROM_ROWS = 500
 
 
-def _engine():
+def _engine(*, migrated: bool = True) -> Engine:
+    """The database's engine; unless `migrated=False`, one clear line and exit 1 when there is no
+    database at the address, or it has not been migrated (never a traceback, never a new file)."""
     settings = get_settings()
-    return make_engine(settings.database_url, settings)
+    url = sa.engine.make_url(settings.database_url)
+    shown = url.render_as_string(hide_password=True)
+    local_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if migrated and local_file and not Path(url.database).exists():  # type: ignore[arg-type]
+        _stop(f"no tracker database at {shown}: run `tracker migrate`")
+    engine = make_engine(settings.database_url, settings)
+    if not migrated:
+        return engine
+    try:
+        with engine.connect() as connection:
+            current = current_revisions(connection)
+    except sa.exc.SQLAlchemyError as error:
+        engine.dispose()
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        _stop(f"cannot open the tracker database at {shown}: {reason}")
+    if not current:
+        engine.dispose()
+        _stop(f"no tracker database at {shown}: run `tracker migrate`")
+    if current != head_revisions():
+        engine.dispose()
+        _stop(
+            f"the tracker database at {shown} is at migration {', '.join(sorted(current))}, "
+            f"not {', '.join(sorted(head_revisions()))}: run `tracker migrate`"
+        )
+    return engine
+
+
+def _stop(message: str) -> NoReturn:
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code=1)
 
 
 def _fail(error: DomainError) -> None:
@@ -82,8 +124,8 @@ def migrate() -> None:
 @app.command()
 def seed() -> None:
     """Load the strategy in seed/ (running it again changes nothing)."""
-    with write_session(_engine(), CLI) as session:
-        report = seed_service.load_strategy(session=session)
+    with write_session(_engine(), CLI) as session, _steps("seeding plans") as step:
+        report = seed_service.load_strategy(session=session, progress=step)
         plans = seed_pcp.load_pcp(session=session, actor=CLI, seed_dir=get_settings().seed_dir)
         session.commit()
     console.print(
@@ -103,7 +145,8 @@ def rebuild_spans() -> None:
 
     The API keeps them in step by itself; this is for rows loaded or mended behind its back.
     """
-    with write_session(_engine(), CLI) as session:
+    # A few statements over every event: the bar pulses until they are done.
+    with write_session(_engine(), CLI) as session, _steps("rebuilding spans"):
         spans.rebuild_all(session)
         kept = session.scalar(sa.select(sa.func.count()).select_from(StatusSpan))
         session.commit()
@@ -130,6 +173,26 @@ def setup() -> None:
     if clear:
         console.print("An admin token was made for you; it is shown only this once:")
         print(clear, flush=True)
+
+
+@contextmanager
+def _steps(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr for a long command; `step(done, total)` moves it."""
+    with Progress(
+        SpinnerColumn(),
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def step(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield step
 
 
 class _ProgressBar:
@@ -298,13 +361,40 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list() -> None:
-    """List tokens (never their values)."""
+def token_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the tokens as JSON.")] = False,
+) -> None:
+    """List tokens (never their values); long names and strands wrap, never cut."""
     with write_session(_engine(), CLI) as session:
         tokens = auth.list_tokens(session=session)
-    table = Table(
-        "name", "role", "strands", "contributors", "created", "last used", "expires", "revoked"
-    )
+    if as_json:
+        rows = [
+            {
+                "name": t.name,
+                "role": t.role.value,
+                "strands": list(t.strands),
+                "contributors": list(t.contributors),
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in tokens
+        ]
+        print(json.dumps(rows, indent=2), flush=True)
+        return
+    table = Table(show_lines=True)
+    for header in (
+        "name",
+        "role",
+        "strands",
+        "contributors",
+        "created",
+        "last used",
+        "expires",
+        "revoked",
+    ):
+        table.add_column(header, overflow="fold")
     for t in tokens:
         table.add_row(
             t.name,
@@ -420,13 +510,16 @@ def report_board(
     except QuarterError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(code=2) from None
-    with read_session(_engine()) as session:
+    with read_session(_engine()) as session, _steps("board report") as step:
         try:
             report = reports.build(session=session, strategy_id=strategy_id, quarter=chosen)
         except DomainError as error:
             _fail(error)
+        step(1, 2)
+        content = render.render(report, format)
+        step(2, 2)
     path = output or Path(render.filename(report, format))
-    path.write_bytes(render.render(report, format))
+    path.write_bytes(content)
     console.print(f"wrote {path} ({report.title})")
 
 

@@ -13,6 +13,7 @@ from app.core.config import get_settings
 from app.imports import service as imports
 from app.imports.reader import PlanLeads
 from app.imports.schemas import Outcome
+from app.imports.service import Progress
 from app.strategies import service as strategies
 from app.strategies.models import Strand, Strategy
 from app.strategies.schemas import StrandCreate, StrandUpdate, StrategyCreate
@@ -41,8 +42,13 @@ def read_strategy_file(seed_dir: Path) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
-def load_strategy(*, session: Session, seed_dir: Path | None = None) -> SeedReport:
-    """Create or bring up to date the seeded strategy, its strands and their delivery plans."""
+def load_strategy(
+    *, session: Session, seed_dir: Path | None = None, progress: Progress | None = None
+) -> SeedReport:
+    """Create or bring up to date the seeded strategy, its strands and their delivery plans.
+
+    `progress(done, total)` is told after each plan.
+    """
     seed_dir = seed_dir or get_settings().seed_dir
     data = read_strategy_file(seed_dir)
     meta = data["strategy"]
@@ -85,15 +91,17 @@ def load_strategy(*, session: Session, seed_dir: Path | None = None) -> SeedRepo
         )
         report.updated.append(f"strand {row['slug']}")
     session.flush()
-    load_plans(session=session, seed_dir=seed_dir, report=report)
+    load_plans(session=session, seed_dir=seed_dir, report=report, progress=progress)
     return report
 
 
-def load_plans(*, session: Session, seed_dir: Path, report: SeedReport) -> None:
+def load_plans(
+    *, session: Session, seed_dir: Path, report: SeedReport, progress: Progress | None = None
+) -> None:
     """Import every plan of `plans.toml` through the importer, as a lead would."""
     with (seed_dir / "plans.toml").open("rb") as handle:
         data = tomllib.load(handle)
-    for entry in data["plan"]:
+    for done, entry in enumerate(data["plan"], start=1):
         path = seed_dir / entry["file"]
         result = imports.import_file(
             session=session,
@@ -119,6 +127,8 @@ def load_plans(*, session: Session, seed_dir: Path, report: SeedReport) -> None:
             report.updated.append(label)
         else:
             report.unchanged.append(label)
+        if progress is not None:
+            progress(done, len(data["plan"]))
 
 
 def is_empty(*, session: Session) -> bool:
