@@ -57,6 +57,17 @@ IfMatch = Annotated[
         alias="If-Match", description="The ETag you read.", json_schema_extra=REQUIRED_PRECONDITION
     ),
 ]
+UPSERT_PRECONDITION = {"x-precondition": "to-change"}
+"""Marks an If-Match a PUT needs to change an existing record (428 without), not to make one."""
+
+UpsertIfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag you read: needed to change an existing record, not to create one.",
+        json_schema_extra=UPSERT_PRECONDITION,
+    ),
+]
 OptionalIfMatch = Annotated[
     str | None,
     Header(

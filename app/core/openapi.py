@@ -133,7 +133,7 @@ def derived_codes(route: Any, method: str) -> set[int]:
         required_headers |= {
             p.alias.lower()
             for p in dependant.header_params
-            if (p.field_info.json_schema_extra or {}).get(PRECONDITION) == "required"
+            if (p.field_info.json_schema_extra or {}).get(PRECONDITION) in ("required", "to-change")
         }
         if dependant.path_params:
             codes.add(404)
@@ -212,6 +212,10 @@ OPTIONAL_IF_MATCH = (
     "Optional: the `ETag` of the record as you read it; if it is no longer current the change is "
     "refused with a 412 carrying the current ETag."
 )
+UPSERT_IF_MATCH = (
+    "The `ETag` of the record as you read it: needed to change an existing one (a 428 without; a "
+    "412 if it is no longer current), not to create it."
+)
 PRECONDITION = "x-precondition"
 IF_NONE_MATCH = "The `ETag` you hold: a 304 with no body if it is still current."
 IF_NONE_MATCH_HEADER = {
@@ -243,10 +247,13 @@ def _declare_headers(operation: dict[str, Any], method: str, path: str) -> set[s
         if parameter.get("in") != "header":
             continue
         name = parameter["name"].lower()
-        required = parameter.get("schema", {}).pop(PRECONDITION, None) == "required"
+        precondition = parameter.get("schema", {}).pop(PRECONDITION, None)
         if name == "if-match":
-            parameter["required"] = required
-            parameter["description"] = IF_MATCH if required else OPTIONAL_IF_MATCH
+            parameter["required"] = precondition == "required"
+            parameter["description"] = {
+                "required": IF_MATCH,
+                "to-change": UPSERT_IF_MATCH,
+            }.get(precondition, OPTIONAL_IF_MATCH)
             parameter["schema"] = {"type": "string"}
             parameter["example"] = '"task-1-v3"'
         elif name == "if-none-match":

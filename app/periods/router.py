@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app.auth.dependencies import ActorDep
-from app.core.concurrency import IfMatch, set_etag
+from app.core.concurrency import UpsertIfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.openapi import tag
 from app.core.quarters import QuarterParam
@@ -59,7 +59,7 @@ def set_timetable(
     actor: ActorDep,
     request: Request,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: UpsertIfMatch = None,
     strategy_id: StrategyQuery = None,
 ) -> TimetableRead:
     """Set the quarter's return deadline and board date (admin; If-Match to change them)."""

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.auth.dependencies import ActorDep
-from app.core.concurrency import IfMatch, set_etag
+from app.core.concurrency import IfMatch, UpsertIfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
@@ -79,7 +79,7 @@ def save_return(
     session: SessionDep,
     actor: ActorDep,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: UpsertIfMatch = None,
     strategy_id: StrategyQuery = None,
 ) -> ReturnRead:
     """Write the draft return (201 when new; If-Match needed to change an existing one)."""

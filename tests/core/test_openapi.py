@@ -134,9 +134,10 @@ def test_if_match_is_required_and_idempotency_key_is_declared() -> None:
         headers = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "header"}
         if "If-Match" in headers:
             required = headers["If-Match"]["required"]
-            assert required or method == "POST", f"{method} {path}: If-Match must be required"
+            upsert = "not to create" in headers["If-Match"]["description"]
+            assert required or upsert or method == "POST", f"{method} {path}: If-Match required?"
             assert "412" in op["responses"], f"{method} {path}"
-            assert ("428" in op["responses"]) is required, f"{method} {path}"
+            assert ("428" in op["responses"]) is (required or upsert), f"{method} {path}"
         if method == "POST" and path.startswith("/api/"):
             assert "Idempotency-Key" in headers, f"{method} {path} lacks Idempotency-Key"
             assert headers["Idempotency-Key"]["required"] is False
