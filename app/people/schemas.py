@@ -118,5 +118,22 @@ class LinkedStrand(OutputModel):
 class ResponsibilitiesRead(OutputModel):
     """What the plans name a person on: tasks they own and strands they lead."""
 
+    model_config = example(
+        {
+            "tasks": [
+                {
+                    "id": 17,
+                    "plan_id": 1,
+                    "strand_id": 1,
+                    "title": "Raise awareness of coercive control with partner agencies",
+                    "owner": "Jane Smith",
+                }
+            ],
+            "strands": [
+                {"id": 1, "slug": "domestic-abuse", "name": "Domestic Abuse", "lead": "Jane Smith"}
+            ],
+        }
+    )
+
     tasks: list[LinkedTask]
     strands: list[LinkedStrand]
