@@ -1,8 +1,8 @@
 """The change feed: each outbox event's place in the order of commits; status events indexed by
 when they were recorded, for `updated_since`.
 
-Revision ID: 0022_change_feed
-Revises: 0021_clean_stored_text
+Revision ID: 0023_change_feed
+Revises: 0017_reminders
 Create Date: 2026-12-01 20:45:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022_change_feed"
-down_revision: str | None = "0021_clean_stored_text"
+revision: str = "0023_change_feed"
+down_revision: str | None = "0017_reminders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
