@@ -384,17 +384,10 @@ def token_list(
         print(json.dumps(rows, indent=2), flush=True)
         return
     table = Table(show_lines=True)
-    for header in (
-        "name",
-        "role",
-        "strands",
-        "contributors",
-        "created",
-        "last used",
-        "expires",
-        "revoked",
-    ):
-        table.add_column(header, overflow="fold")
+    # The name gets room first; every column wraps rather than cut what it holds.
+    table.add_column("name", overflow="fold", min_width=20, ratio=3)
+    for header in ("role", "strands", "contributors", "created", "last used", "expires", "revoked"):
+        table.add_column(header, overflow="fold", ratio=1)
     for t in tokens:
         table.add_row(
             t.name,
