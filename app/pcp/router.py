@@ -8,6 +8,7 @@ from fastapi.responses import Response as FileResponse
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
+from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.quarters import QuarterParam
 from app.core.schemas import Id
@@ -23,8 +24,8 @@ from app.pcp.schemas import (
     ContributorRead,
     LinkCreate,
     LinkRead,
-    PlanCreate,
-    PlanRead,
+    PcpPlanCreate,
+    PcpPlanRead,
     PlanSummary,
     PriorityCreate,
     PriorityRead,
@@ -34,15 +35,20 @@ from app.pcp.schemas import (
     UpdateWrite,
 )
 
-router = APIRouter(prefix="/pcp", tags=["police and crime plan"])
-reports_router = APIRouter(tags=["police and crime plan"])
+PCP = tag(
+    "police and crime plan",
+    "The Police and Crime Plan: its priorities and \"We will\" commitments, the areas' and units' "
+    "quarterly commentary on them, and the quarterly update published from it.",
+)
+router = APIRouter(prefix="/pcp", tags=PCP)
+reports_router = APIRouter(tags=PCP)
 
 PlanSlug = Annotated[str, Path(max_length=80, description="e.g. police-and-crime-plan-2021-2024")]
 QuarterPath = Annotated[QuarterParam, Path(description="e.g. 2022-23-Q1")]
 SlugQuery = Annotated[str | None, Query(max_length=80)]
 
 
-@router.get("/plans")
+@router.get("/plans", operation_id="listPcpPlans")
 def list_plans(session: SessionDep, page: PageDep) -> Page[PlanSummary]:
     """The Police and Crime Plans, oldest first."""
     plans = service.list_plans(session=session)
@@ -51,18 +57,18 @@ def list_plans(session: SessionDep, page: PageDep) -> Page[PlanSummary]:
     return Page(items=window, total=len(items), limit=page.limit, offset=page.offset)
 
 
-@router.post("/plans", status_code=status.HTTP_201_CREATED)
+@router.post("/plans", status_code=status.HTTP_201_CREATED, operation_id="createPcpPlan")
 def create_plan(
-    data: PlanCreate, session: SessionDep, actor: ActorDep, response: Response
-) -> PlanRead:
+    data: PcpPlanCreate, session: SessionDep, actor: ActorDep, response: Response
+) -> PcpPlanRead:
     """Add a Police and Crime Plan (admin)."""
     plan = service.create_plan(session=session, actor=actor, data=data)
     set_etag(response, service.plan_etag(plan))
     return service.plan_read(session=session, plan=plan)
 
 
-@router.get("/plans/{plan}")
-def get_plan(plan: PlanSlug, session: SessionDep, response: Response) -> PlanRead:
+@router.get("/plans/{plan}", operation_id="getPcpPlan")
+def get_plan(plan: PlanSlug, session: SessionDep, response: Response) -> PcpPlanRead:
     """A plan with its priorities, their "We will" commitments and its contributors."""
     record = service.get_plan(session=session, slug=plan)
     set_etag(response, service.plan_etag(record))

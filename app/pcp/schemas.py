@@ -3,7 +3,18 @@ from datetime import date, datetime
 from pydantic import Field, model_validator
 
 from app.core.quarters import QuarterField
-from app.core.schemas import Day, Id, InputModel, LongText, Name, OutputModel, Slug, Whole, text
+from app.core.schemas import (
+    Day,
+    Id,
+    InputModel,
+    LongText,
+    Name,
+    OutputModel,
+    Slug,
+    Whole,
+    example,
+    text,
+)
 from app.pcp.models import ContributorKind, Layout
 
 Commentary = text(20_000)
@@ -14,7 +25,16 @@ Title = text(300, 1)
 CommitmentText = text(5_000, 1)
 
 
-class PlanCreate(InputModel):
+class PcpPlanCreate(InputModel):
+    model_config = example(
+        {
+            "name": "Police and Crime Plan 2021-2024",
+            "slug": "police-and-crime-plan-2021-2024",
+            "starts_on": "2021-04-01",
+            "ends_on": "2024-03-31",
+            "layout": "table",
+        }
+    )
     name: Name
     slug: Slug | None = None
     starts_on: Day
@@ -22,19 +42,33 @@ class PlanCreate(InputModel):
     layout: Layout = Layout.headings
 
     @model_validator(mode="after")
-    def _ends_after_start(self) -> "PlanCreate":
+    def _ends_after_start(self) -> "PcpPlanCreate":
         if self.ends_on < self.starts_on:
             raise ValueError("ends_on must not be before starts_on")
         return self
 
 
 class PriorityCreate(InputModel):
+    model_config = example(
+        {
+            "number": 1,
+            "title": "Tackling serious violence",
+            "objective": "Fewer people hurt by serious violence.",
+        }
+    )
     number: Whole = Field(ge=1, le=100)
     title: Title
     objective: LongText = ""
 
 
 class CommitmentCreate(InputModel):
+    model_config = example(
+        {
+            "priority": 1,
+            "text": "Work with partners to reduce knife crime among young people.",
+            "lead_in": "We will:",
+        }
+    )
     priority: Whole = Field(ge=1, le=100, description="The priority's number.")
     text: CommitmentText
     lead_in: LeadIn = "We will:"
@@ -42,6 +76,14 @@ class CommitmentCreate(InputModel):
 
 
 class ContributorCreate(InputModel):
+    model_config = example(
+        {
+            "name": "North LPA",
+            "slug": "north-lpa",
+            "full_name": "North Local Policing Area",
+            "kind": "area",
+        }
+    )
     name: Name
     slug: Slug | None = None
     full_name: Title | None = None
@@ -50,6 +92,14 @@ class ContributorCreate(InputModel):
 
 
 class CommitmentRead(OutputModel):
+    model_config = example(
+        {
+            "id": 12,
+            "position": 1,
+            "lead_in": "We will:",
+            "text": "Work with partners to reduce knife crime among young people.",
+        }
+    )
     id: int
     position: int
     lead_in: str
@@ -57,6 +107,22 @@ class CommitmentRead(OutputModel):
 
 
 class PriorityRead(OutputModel):
+    model_config = example(
+        {
+            "id": 3,
+            "number": 1,
+            "title": "Tackling serious violence",
+            "objective": "Fewer people hurt by serious violence.",
+            "commitments": [
+                {
+                    "id": 12,
+                    "position": 1,
+                    "lead_in": "We will:",
+                    "text": "Work with partners to reduce knife crime among young people.",
+                }
+            ],
+        }
+    )
     id: int
     number: int
     title: str
@@ -65,6 +131,16 @@ class PriorityRead(OutputModel):
 
 
 class ContributorRead(OutputModel):
+    model_config = example(
+        {
+            "id": 2,
+            "slug": "north-lpa",
+            "name": "North LPA",
+            "full_name": "North Local Policing Area",
+            "kind": "area",
+            "position": 1,
+        }
+    )
     id: int
     slug: str
     name: str
@@ -74,6 +150,17 @@ class ContributorRead(OutputModel):
 
 
 class PlanSummary(OutputModel):
+    model_config = example(
+        {
+            "id": 1,
+            "slug": "police-and-crime-plan-2021-2024",
+            "name": "Police and Crime Plan 2021-2024",
+            "starts_on": "2021-04-01",
+            "ends_on": "2024-03-31",
+            "layout": "table",
+            "version": 1,
+        }
+    )
     id: int
     slug: str
     name: str
@@ -83,12 +170,59 @@ class PlanSummary(OutputModel):
     version: int
 
 
-class PlanRead(PlanSummary):
+class PcpPlanRead(PlanSummary):
+    model_config = example(
+        {
+            "id": 1,
+            "slug": "police-and-crime-plan-2021-2024",
+            "name": "Police and Crime Plan 2021-2024",
+            "starts_on": "2021-04-01",
+            "ends_on": "2024-03-31",
+            "layout": "table",
+            "version": 1,
+            "priorities": [
+                {
+                    "id": 3,
+                    "number": 1,
+                    "title": "Tackling serious violence",
+                    "objective": "Fewer people hurt by serious violence.",
+                    "commitments": [
+                        {
+                            "id": 12,
+                            "position": 1,
+                            "lead_in": "We will:",
+                            "text": "Work with partners to reduce knife crime among young people.",
+                        }
+                    ],
+                }
+            ],
+            "contributors": [
+                {
+                    "id": 2,
+                    "slug": "north-lpa",
+                    "name": "North LPA",
+                    "full_name": "North Local Policing Area",
+                    "kind": "area",
+                    "position": 1,
+                }
+            ],
+        }
+    )
     priorities: list[PriorityRead]
     contributors: list[ContributorRead]
 
 
 class CommentaryCreate(InputModel):
+    model_config = example(
+        {
+            "plan": "police-and-crime-plan-2021-2024",
+            "quarter": "2021-22-Q1",
+            "contributor": "north-lpa",
+            "commitment_id": 12,
+            "body": "Two school knife-awareness weeks held.",
+            "joint_with": [],
+        }
+    )
     plan: Slug
     quarter: QuarterField
     contributor: Slug
@@ -99,11 +233,36 @@ class CommentaryCreate(InputModel):
 
 
 class CommentaryUpdate(InputModel):
+    model_config = example(
+        {
+            "body": "Two school knife-awareness weeks held; a third is booked.",
+            "joint_with": ["south-lpa"],
+        }
+    )
     body: Commentary | None = None
     joint_with: list[Slug] | None = Field(default=None, max_length=20)
 
 
 class CommentaryRead(OutputModel):
+    model_config = example(
+        {
+            "id": 40,
+            "plan": "police-and-crime-plan-2021-2024",
+            "quarter": "2021-22-Q1",
+            "contributor": "north-lpa",
+            "commitment_id": 12,
+            "priority": 1,
+            "position": 0,
+            "body": "Two school knife-awareness weeks held.",
+            "joint_with": [],
+            "status": "draft",
+            "version": 1,
+            "created_at": "2021-07-05T11:20:00Z",
+            "created_by": "North LPA lead",
+            "updated_at": "2021-07-05T11:20:00Z",
+            "updated_by": "North LPA lead",
+        }
+    )
     id: int
     plan: str
     quarter: QuarterField
@@ -122,11 +281,23 @@ class CommentaryRead(OutputModel):
 
 
 class SubmissionCreate(InputModel):
+    model_config = example({"quarter": "2021-22-Q1", "contributor": "north-lpa"})
     quarter: QuarterField
     contributor: Slug
 
 
 class SubmissionRead(OutputModel):
+    model_config = example(
+        {
+            "id": 8,
+            "plan": "police-and-crime-plan-2021-2024",
+            "quarter": "2021-22-Q1",
+            "contributor": "north-lpa",
+            "commentaries": 14,
+            "submitted_at": "2021-07-05T11:20:00Z",
+            "submitted_by": "North LPA lead",
+        }
+    )
     id: int
     plan: str
     quarter: QuarterField
@@ -139,11 +310,21 @@ class SubmissionRead(OutputModel):
 class CarryForward(InputModel):
     """Start the quarter after `from_quarter` with a copy of a contributor's commentary."""
 
+    model_config = example({"contributor": "north-lpa", "from_quarter": "2021-22-Q1"})
+
     contributor: Slug
     from_quarter: QuarterField
 
 
 class UpdateWrite(InputModel):
+    model_config = example(
+        {
+            "title": "Police and Crime Plan quarterly update",
+            "version_label": "Version 1.0",
+            "produced": "July 2021",
+            "data_to": "30 June 2021",
+        }
+    )
     title: Wording | None = None
     version_label: Label | None = None
     produced: Label | None = None
@@ -156,6 +337,22 @@ class UpdateWrite(InputModel):
 
 
 class UpdateRead(OutputModel):
+    model_config = example(
+        {
+            "plan": "police-and-crime-plan-2021-2024",
+            "quarter": "2021-22-Q1",
+            "title": "Police and Crime Plan quarterly update",
+            "version_label": "Version 1.0",
+            "produced": "July 2021",
+            "data_to": "30 June 2021",
+            "unit": "Performance Analysis Unit",
+            "author": "PAU analyst",
+            "document_owner": "Head of PAU",
+            "sensitivity": "OFFICIAL",
+            "layout": "table",
+            "version": 1,
+        }
+    )
     plan: str
     quarter: QuarterField
     title: str
@@ -171,12 +368,31 @@ class UpdateRead(OutputModel):
 
 
 class LinkCreate(InputModel):
+    model_config = example(
+        {
+            "strand": "gangs-and-knife-crime",
+            "plan": "police-and-crime-plan-2021-2024",
+            "priority": 1,
+        }
+    )
     strand: Slug
     plan: Slug
     priority: Whole = Field(ge=1, le=100, description="The priority's number.")
 
 
 class LinkRead(OutputModel):
+    model_config = example(
+        {
+            "id": 5,
+            "strand": "gangs-and-knife-crime",
+            "strand_name": "Gangs & Knife Crime",
+            "plan": "police-and-crime-plan-2021-2024",
+            "priority": 1,
+            "priority_title": "Tackling serious violence",
+            "created_at": "2021-07-05T11:20:00Z",
+            "created_by": "admin",
+        }
+    )
     id: int
     strand: str
     strand_name: str

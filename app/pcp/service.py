@@ -34,8 +34,8 @@ from app.pcp.schemas import (
     ContributorRead,
     LinkCreate,
     LinkRead,
-    PlanCreate,
-    PlanRead,
+    PcpPlanCreate,
+    PcpPlanRead,
     PlanSummary,
     PriorityCreate,
     PriorityRead,
@@ -64,7 +64,7 @@ def _touch(plan: PcpPlan) -> None:
     plan.updated_at = utcnow()
 
 
-def create_plan(*, session: Session, actor: Actor, data: PlanCreate) -> PcpPlan:
+def create_plan(*, session: Session, actor: Actor, data: PcpPlanCreate) -> PcpPlan:
     ensure_admin(actor)
     slug = data.slug or slugify(data.name)
     clash = session.exec(
@@ -129,13 +129,13 @@ def contributors(*, session: Session, plan: PcpPlan) -> list[PcpContributor]:
     )
 
 
-def plan_read(*, session: Session, plan: PcpPlan) -> PlanRead:
+def plan_read(*, session: Session, plan: PcpPlan) -> PcpPlanRead:
     by_priority: dict[int, list[CommitmentRead]] = {}
     for commitment in commitments(session=session, plan=plan):
         by_priority.setdefault(commitment.priority_id, []).append(
             CommitmentRead.model_validate(commitment)
         )
-    return PlanRead(
+    return PcpPlanRead(
         **PlanSummary.model_validate(plan).model_dump(),
         priorities=[
             PriorityRead(

@@ -7,12 +7,19 @@ from fastapi import APIRouter, Depends, Query
 from app.auth.dependencies import ActorDep
 from app.auth.service import ensure_admin
 from app.core.db import SessionDep
+from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.schemas import Day
 from app.reminders import service
 from app.reminders.schemas import ReminderRead, ReminderState
 
-router = APIRouter(tags=["reminders"])
+router = APIRouter(
+    tags=tag(
+        "reminders",
+        "The log of reminder digests (admin): who was reminded of what before each quarter's "
+        "return deadline, and whether the mail went.",
+    )
+)
 
 
 def _admin(actor: ActorDep) -> None:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from app.core.schemas import OutputModel
+from app.core.schemas import OutputModel, example
 
 
 class ReminderState(enum.StrEnum):
@@ -28,6 +28,33 @@ class ReminderItem(OutputModel):
 
 
 class ReminderRead(OutputModel):
+    model_config = example(
+        {
+            "id": 21,
+            "day": "2021-04-12",
+            "quarter": "2020-21-Q4",
+            "return_deadline": "2021-04-16",
+            "person_id": 7,
+            "name": "Jane Smith",
+            "email": "jane.smith@police.example.org",
+            "state": "sent",
+            "reason": "",
+            "items": [
+                {
+                    "kind": "return_missing",
+                    "ref": "domestic-abuse",
+                    "title": "Domestic Abuse return for 2020/21 Q4",
+                    "detail": "not submitted",
+                    "url": "/workspace/domestic-abuse",
+                }
+            ],
+            "message_id": "<20210412.21@tracker.example.org>",
+            "attempts": 1,
+            "last_error": "",
+            "sent_at": "2021-04-12T07:00:03Z",
+            "created_at": "2021-04-12T07:00:00Z",
+        }
+    )
     id: int
     day: date
     quarter: str

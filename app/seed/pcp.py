@@ -26,7 +26,7 @@ from app.pcp.schemas import (
     CommentaryCreate,
     CommitmentCreate,
     ContributorCreate,
-    PlanCreate,
+    PcpPlanCreate,
     PriorityCreate,
     UpdateWrite,
 )
@@ -84,7 +84,7 @@ def _plan(session: Session, actor: Actor, data: dict[str, Any], report: PcpSeedR
     plan = session.exec(select(PcpPlan).where(PcpPlan.slug == meta["slug"])).first()
     _count(report, plan is None)
     if plan is None:
-        plan = pcp.create_plan(session=session, actor=actor, data=PlanCreate(**meta))
+        plan = pcp.create_plan(session=session, actor=actor, data=PcpPlanCreate(**meta))
     known = {c.slug for c in pcp.contributors(session=session, plan=plan)}
     for position, row in enumerate(data.get("contributor", []), start=1):
         if row["slug"] in known:
