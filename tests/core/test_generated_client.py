@@ -38,7 +38,7 @@ def generated(running: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """The client package, generated from the schema the server serves, and imported."""
     work = tmp_path_factory.mktemp("client")
     schema = work / "openapi.json"
-    schema.write_bytes(httpx.get(f"{running}/openapi.json").raise_for_status().content)
+    schema.write_bytes(httpx.get(f"{running}/openapi.json", timeout=60).raise_for_status().content)
     config = work / "config.yaml"
     config.write_text("post_hooks: []\n")
     result = subprocess.run(
@@ -84,8 +84,11 @@ def test_the_generated_client_lists_records_pages_and_reads(
     plan = factories.plan(client, admin, hate["id"], "Hate Crime")
     tasks = [factories.task(client, admin, plan["id"], task_no=n) for n in (1, 2, 3)]
     refs = [factories.risk(client, admin, hate["id"], ref=f"A{n}")["ref"] for n in range(1, 6)]
+    # A loaded CI machine can take longer than the client's default five seconds.
     api = generated.AuthenticatedClient(
-        base_url=running, token=make_token("lead", strands=("hate-crime",))
+        base_url=running,
+        token=make_token("lead", strands=("hate-crime",)),
+        timeout=httpx.Timeout(60),
     )
     models = module("models")
 
