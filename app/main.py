@@ -63,6 +63,8 @@ def _freeze_start_up() -> None:
         gc.collect()
         gc.freeze()
         _frozen = True
+
+
 OPERATIONS = tag(
     "operations", "Health, readiness and metrics for whoever runs the service; no token."
 )
