@@ -15,7 +15,7 @@ from app.core.pagination import PageParams
 from app.core.schemas import Id
 from app.reports.service import RESPONSES
 from app.risks import service as risks
-from app.risks.models import Response as FiveT
+from app.risks.models import RiskResponse as FiveT
 from app.risks.models import RiskStatus
 from app.risks.schemas import RiskCreate, RiskSort, RiskUpdate
 from app.strategies import service as strategies
