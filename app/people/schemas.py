@@ -87,6 +87,7 @@ class AccessRuleRead(OutputModel):
             "claim_value": "4P-DA-Leads",
             "role": "lead",
             "strands": ["domestic-abuse"],
+            "contributors": [],
             "updated_at": "2020-09-14T10:32:05Z",
             "updated_by": "admin",
         }
