@@ -112,8 +112,8 @@ def workspace(
     stale: set[int] = set()
     for record in strands:
         filters = tasks.TaskFilters(
-            strand=record.slug,
-            status=chosen,
+            strand=(record.slug,),
+            status=() if chosen is None else (chosen,),
             overdue=True if flag == "overdue" else None,
             q=q.strip() or None,
         )

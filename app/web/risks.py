@@ -50,13 +50,13 @@ def risk_list(
     chosen = next((s for s in every if s.slug == strand), None) or (mine or every)[0]
     open_risks, _ = risks.list_risks(
         session=session,
-        filters=risks.RiskFilters(strand=chosen.slug, status=RiskStatus.open),
+        filters=risks.RiskFilters(strand=(chosen.slug,), status=(RiskStatus.open,)),
         page=PageParams(limit=MOST_TASKS),
         sort=RiskSort.ref,
     )
     at_risk, _ = tasks.list_tasks(
         session=session,
-        filters=tasks.TaskFilters(strand=chosen.slug, status=Status.at_risk),
+        filters=tasks.TaskFilters(strand=(chosen.slug,), status=(Status.at_risk,)),
         page=PageParams(limit=MOST_TASKS),
         sort=tasks.TaskSort.plan_order,
     )
