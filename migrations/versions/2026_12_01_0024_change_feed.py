@@ -2,7 +2,7 @@
 enter it first); status events indexed by when they were recorded, for `updated_since`.
 
 Revision ID: 0024_change_feed
-Revises: 0023_access_contributors
+Revises: 0018_board_paper
 Create Date: 2026-12-01 20:45:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024_change_feed"
-down_revision: str | None = "0023_access_contributors"
+down_revision: str | None = "0018_board_paper"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
