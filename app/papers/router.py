@@ -8,6 +8,7 @@ from sqlmodel import Session
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
+from app.core.openapi import tag
 from app.core.quarters import QuarterParam
 from app.core.schemas import Id
 from app.papers import service
@@ -23,7 +24,14 @@ from app.periods.schemas import (
 from app.reports import publishing
 from app.strategies import service as strategies
 
-router = APIRouter(prefix="/board-papers", tags=["board papers"])
+router = APIRouter(
+    prefix="/board-papers",
+    tags=tag(
+        "board papers",
+        "Each quarter's board paper: the author's Markdown sections around the generated parts, "
+        "published (closing the quarter) and restated with a reason.",
+    ),
+)
 
 QuarterPath = Annotated[QuarterParam, Path(description="e.g. 2020-21-Q2")]
 StrategyQuery = Annotated[Id | None, Query(description="Default: the current strategy.")]

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, field_validator
 
 from app.core.quarters import QuarterField
-from app.core.schemas import Id, InputModel, text
+from app.core.schemas import Id, InputModel, example, text
 
 
 class SectionKey(StrEnum):
@@ -105,6 +105,28 @@ class SectionRead(BaseModel):
 
 class BoardPaperRead(BaseModel):
     """A quarter's board paper: draft until published, and again while being restated."""
+
+    model_config = example(
+        {
+            "quarter": "2020-21-Q2",
+            "strategy_id": 1,
+            "status": "draft",
+            "version": 3,
+            "published_version": None,
+            "started_from": "2020-21-Q1",
+            "sections": [
+                {
+                    "key": "purpose",
+                    "number": "1.0",
+                    "title": "Purpose",
+                    "body": "To update the board on the strategy's delivery in Q2.",
+                    "subsections": [],
+                }
+            ],
+            "updated_at": "2020-10-20T16:00:00Z",
+            "updated_by": "admin",
+        }
+    )
 
     quarter: QuarterField
     strategy_id: Id

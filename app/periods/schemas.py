@@ -105,6 +105,27 @@ class PublicationFileRead(BaseModel):
 class PublicationRead(BaseModel):
     """One published version of a document, with the digest of each of its files."""
 
+    model_config = example(
+        {
+            "kind": "board_paper",
+            "key": "1/2020-21-Q2",
+            "version": 1,
+            "reason": "",
+            "changes": [],
+            "published_at": "2020-10-20T16:00:00Z",
+            "published_by": "admin",
+            "files": [
+                {
+                    "format": "pdf",
+                    "media_type": "application/pdf",
+                    "filename": "board-paper-2020-21-Q2-v1.pdf",
+                    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                    "size": 184322,
+                }
+            ],
+        }
+    )
+
     kind: str = Field(description="Which document: `board_paper`.")
     key: str = Field(description="Which of them: `{strategy_id}/{quarter}` for a board paper.")
     version: int
@@ -116,10 +137,24 @@ class PublicationRead(BaseModel):
 
 
 class RestatementCreate(InputModel):
+    model_config = example(
+        {"reason": "The Hate Crime figures left out two tasks added in September."}
+    )
     reason: text(2000, 1) = Field(description="Why the published version must be corrected.")  # type: ignore[valid-type]
 
 
 class RestatementRead(OutputModel):
+    model_config = example(
+        {
+            "kind": "board_paper",
+            "key": "1/2020-21-Q2",
+            "reason": "The Hate Crime figures left out two tasks added in September.",
+            "of_version": 1,
+            "restated_at": "2020-11-02T09:15:00Z",
+            "restated_by": "admin",
+            "published_version": 1,
+        }
+    )
     kind: str
     key: str
     reason: str
