@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph as DocxParagraph
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.tree import SyntaxTreeNode
 from markupsafe import Markup
 
@@ -32,10 +33,27 @@ def _safe_link(url: str) -> bool:
     return url.strip().lower().startswith(SAFE_SCHEMES)
 
 
+def _drop_empty_links(state: StateCore) -> None:
+    """`[text]()` links nowhere: keep its text, not an anchor with an empty address."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        kept, inside_empty = [], False
+        for child in block.children:
+            if child.type == "link_open" and not child.attrGet("href"):
+                inside_empty = True
+            elif child.type == "link_close" and inside_empty:
+                inside_empty = False
+            else:
+                kept.append(child)
+        block.children = kept
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "breaks": False, "linkify": False})
     md.enable(["table", "strikethrough"]).disable(["image"])
     md.validateLink = _safe_link  # type: ignore[method-assign]
+    md.core.ruler.push("drop_empty_links", _drop_empty_links)
     return md
 
 

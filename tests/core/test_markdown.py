@@ -94,6 +94,11 @@ def test_safe_links_are_links() -> None:
     assert to_plain("[the plan](https://example.org/plan)") == "the plan (https://example.org/plan)"
 
 
+def test_a_link_to_nowhere_is_its_text() -> None:
+    assert tags_of(to_html("see [the plan]() here")) == [("p", {})]
+    assert to_plain("see [the plan]() here") == "see the plan here"
+
+
 HOSTILE = st.lists(
     st.sampled_from(
         [
