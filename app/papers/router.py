@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
-from sqlmodel import Session
 
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, set_etag
@@ -14,13 +13,7 @@ from app.core.schemas import Id
 from app.papers import service
 from app.papers.schemas import BoardPaperRead, BoardPaperWrite
 from app.periods import publications
-from app.periods.models import Publication
-from app.periods.schemas import (
-    PublicationFileRead,
-    PublicationRead,
-    RestatementCreate,
-    RestatementRead,
-)
+from app.periods.schemas import PublicationRead, RestatementCreate, RestatementRead
 from app.reports import publishing
 from app.strategies import service as strategies
 
@@ -35,20 +28,6 @@ router = APIRouter(
 
 QuarterPath = Annotated[QuarterParam, Path(description="e.g. 2020-21-Q2")]
 StrategyQuery = Annotated[Id | None, Query(description="Default: the current strategy.")]
-
-
-def _publication(session: Session, publication: Publication) -> PublicationRead:
-    files = publications.files_of(session=session, publication=publication)
-    return PublicationRead(
-        kind=publication.kind,
-        key=publication.key,
-        version=publication.version,
-        reason=publication.reason,
-        changes=publication.changes,
-        published_at=publication.published_at,
-        published_by=publication.published_by,
-        files=[PublicationFileRead.model_validate(f, from_attributes=True) for f in files],
-    )
 
 
 @router.get("/{quarter}")
@@ -97,7 +76,7 @@ def publish_board_paper(
     publication = publishing.publish(
         session=session, actor=actor, strategy_id=strategy_id, quarter=quarter
     )
-    return _publication(session, publication)
+    return publications.describe(session=session, publication=publication)
 
 
 @router.get("/{quarter}/versions")
@@ -111,7 +90,7 @@ def list_board_paper_versions(
         kind=service.KIND,
         key=service.key_of(strategy.id, quarter),  # type: ignore[arg-type]
     )
-    return [_publication(session, p) for p in found]
+    return [publications.describe(session=session, publication=p) for p in found]
 
 
 @router.post("/{quarter}/restatements", status_code=status.HTTP_201_CREATED)

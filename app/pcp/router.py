@@ -6,13 +6,13 @@ from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import Response as FileResponse
 
 from app.auth.dependencies import ActorDep
-from app.core.concurrency import IfMatch, set_etag
+from app.core.concurrency import IfMatch, IfNoneMatch, set_etag
 from app.core.db import SessionDep
 from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
 from app.core.quarters import QuarterParam
 from app.core.schemas import Id
-from app.pcp import document, render, service
+from app.pcp import document, publishing, render, service
 from app.pcp.schemas import (
     CarryForward,
     CommentaryCreate,
@@ -34,6 +34,8 @@ from app.pcp.schemas import (
     UpdateRead,
     UpdateWrite,
 )
+from app.periods import files, publications
+from app.periods.schemas import PublicationRead, RestatementCreate, RestatementRead
 
 PCP = tag(
     "police and crime plan",
@@ -250,6 +252,44 @@ def save_update(
     return service.update_read(plan=record, quarter=quarter, record=update)
 
 
+@router.post("/plans/{plan}/updates/{quarter}/publish", status_code=status.HTTP_201_CREATED)
+def publish_update(
+    plan: PlanSlug, quarter: QuarterPath, session: SessionDep, actor: ActorDep
+) -> PublicationRead:
+    """Publish the quarterly update (admin): its submitted commentary, every format's bytes kept;
+    the quarter's commentary is then frozen, and a second publish needs a restatement (409)."""
+    record = service.get_plan(session=session, slug=plan)
+    publication = publishing.publish(session=session, actor=actor, plan=record, quarter=quarter)
+    return publications.describe(session=session, publication=publication)
+
+
+@router.get("/plans/{plan}/updates/{quarter}/versions")
+def list_update_versions(
+    plan: PlanSlug, quarter: QuarterPath, session: SessionDep
+) -> list[PublicationRead]:
+    """Every published version of the quarterly update, oldest first, with its files' digests."""
+    record = service.get_plan(session=session, slug=plan)
+    found = publishing.versions(session=session, plan=record, quarter=quarter)
+    return [publications.describe(session=session, publication=p) for p in found]
+
+
+@router.post("/plans/{plan}/updates/{quarter}/restatements", status_code=status.HTTP_201_CREATED)
+def restate_update(
+    plan: PlanSlug,
+    quarter: QuarterPath,
+    data: RestatementCreate,
+    session: SessionDep,
+    actor: ActorDep,
+) -> RestatementRead:
+    """Reopen a published quarterly update for correction (admin), with the reason its next
+    version will give."""
+    record = service.get_plan(session=session, slug=plan)
+    restatement = publishing.restate(
+        session=session, actor=actor, plan=record, quarter=quarter, reason=data.reason
+    )
+    return RestatementRead.model_validate(restatement)
+
+
 @router.get("/links")
 def list_links(
     session: SessionDep,
@@ -292,10 +332,34 @@ def quarterly_update(
     plan: Annotated[str, Query(max_length=80, description="e.g. police-and-crime-plan-2021-2024")],
     quarter: Annotated[QuarterParam, Query(description="e.g. 2022-23-Q1")],
     format: render.UpdateFormat = render.UpdateFormat.md,
-    drafts: Annotated[bool, Query(description="Include commentary not yet submitted.")] = False,
+    drafts: Annotated[
+        bool, Query(description="Include commentary not yet submitted (made now, not published).")
+    ] = False,
+    version: Annotated[
+        int | None,
+        Query(ge=1, le=10_000, description="A published version (404 if there is none)."),
+    ] = None,
+    live: Annotated[
+        bool, Query(description="Today's view of the update, even when it is published.")
+    ] = False,
+    if_none_match: IfNoneMatch = None,
 ) -> FileResponse:
-    """The quarterly update on a plan: title block, contents, and each priority's commentary."""
+    """The quarterly update on a plan: title block, contents, and each priority's commentary;
+    once published, exactly the bytes published (latest version by default)."""
     record = service.find_plan(session=session, slug=plan)
+    stored = None
+    if version is not None or not (live or drafts):
+        stored = publishing.published(
+            session=session, plan=record, quarter=quarter, version=version
+        )
+    if stored is not None:
+        file = publications.file_of(session=session, publication=stored, fmt=format.value)
+        return files.serve(
+            file,
+            publication=stored,
+            inline=format is render.UpdateFormat.html,
+            if_none_match=if_none_match,
+        )
     doc = document.build(session=session, plan=record, quarter=quarter, drafts=drafts)
     body = render.render(doc, format)
     disposition = "inline" if format is render.UpdateFormat.html else "attachment"

@@ -43,6 +43,7 @@ from app.pcp.schemas import (
     UpdateRead,
     UpdateWrite,
 )
+from app.periods import publications
 from app.strategies import service as strategies
 from app.strategies.models import Strand
 from app.webhooks.models import EventType
@@ -249,6 +250,26 @@ def check_quarter(plan: PcpPlan, quarter: Quarter, field: str = "quarter") -> No
         )
 
 
+PUBLICATION_KIND = "quarterly_update"
+
+
+def publication_key(plan: PcpPlan, quarter: Quarter | str) -> str:
+    return f"{plan.slug}/{quarter}"
+
+
+def ensure_unpublished(*, session: Session, plan: PcpPlan, quarter: Quarter | str) -> None:
+    """A published update is frozen: what it shows changes only after a restatement (409)."""
+    key = publication_key(plan, quarter)
+    current = publications.latest(session=session, kind=PUBLICATION_KIND, key=key)
+    if current is not None and (
+        publications.pending_restatement(session=session, kind=PUBLICATION_KIND, key=key) is None
+    ):
+        raise Conflict(
+            f"the {quarter} update of {plan.name} is published (version {current.version}): "
+            "restate it with a reason to change what it shows"
+        )
+
+
 def _contributor(session: Session, plan: PcpPlan, slug: str, field: str) -> PcpContributor:
     contributor = session.exec(
         select(PcpContributor).where(PcpContributor.plan_id == plan.id, PcpContributor.slug == slug)
@@ -329,6 +350,7 @@ def create_commentary(*, session: Session, actor: Actor, data: CommentaryCreate)
     contributor = _contributor(session, plan, data.contributor, "contributor")
     ensure_can_write_for_contributor(actor, contributor.slug)
     check_quarter(plan, data.quarter)
+    ensure_unpublished(session=session, plan=plan, quarter=data.quarter)
     commitment = session.get(PcpCommitment, data.commitment_id)
     if commitment is None or commitment.plan_id != plan.id:
         raise Invalid(f"{plan.name} has no commitment {data.commitment_id}", field="commitment_id")
@@ -389,6 +411,7 @@ def update_commentary(
     plan = session.get(PcpPlan, record.plan_id)
     assert contributor is not None and plan is not None
     ensure_can_write_for_contributor(actor, contributor.slug)
+    ensure_unpublished(session=session, plan=plan, quarter=record.quarter)
     check_if_match(
         if_match,
         commentary_etag(record),
@@ -485,6 +508,7 @@ def submit(
     contributor = _contributor(session, plan, contributor_slug, "contributor")
     ensure_can_write_for_contributor(actor, contributor.slug)
     check_quarter(plan, quarter)
+    ensure_unpublished(session=session, plan=plan, quarter=quarter)
     if _submission(session, contributor, str(quarter)) is not None:
         raise Conflict(f"{contributor.name} has already submitted {quarter}")
     filters = CommentaryFilter(plan=plan.slug, quarter=quarter, contributor=contributor.slug)
@@ -569,6 +593,7 @@ def carry_forward(
     check_quarter(plan, from_quarter, field="from_quarter")
     target = from_quarter.next()
     check_quarter(plan, target, field="from_quarter")
+    ensure_unpublished(session=session, plan=plan, quarter=target)
     _refuse_if_submitted(session, contributor, str(target))
     source = session.exec(
         select(PcpCommentary).where(
@@ -653,6 +678,7 @@ def save_update(
 ) -> tuple[PcpUpdate, bool]:
     ensure_admin(actor)
     check_quarter(plan, quarter)
+    ensure_unpublished(session=session, plan=plan, quarter=quarter)
     record = find_update(session=session, plan=plan, quarter=quarter)
     changes = data.model_dump(exclude_unset=True)
     layout = changes.pop("layout", None)

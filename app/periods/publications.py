@@ -18,6 +18,7 @@ from app.auth.service import Actor, ensure_admin
 from app.core.base import utcnow
 from app.core.errors import Conflict, NotFound
 from app.periods.models import Publication, PublicationFile, Restatement
+from app.periods.schemas import PublicationFileRead, PublicationRead
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,23 @@ def files_of(*, session: Session, publication: Publication) -> list[PublicationF
             .where(PublicationFile.publication_id == publication.id)
             .order_by(PublicationFile.id)  # type: ignore[arg-type]
         )
+    )
+
+
+def describe(*, session: Session, publication: Publication) -> PublicationRead:
+    """A version as the API shows it, with its files' digests."""
+    return PublicationRead(
+        kind=publication.kind,
+        key=publication.key,
+        version=publication.version,
+        reason=publication.reason,
+        changes=publication.changes,
+        published_at=publication.published_at,
+        published_by=publication.published_by,
+        files=[
+            PublicationFileRead.model_validate(f, from_attributes=True)
+            for f in files_of(session=session, publication=publication)
+        ],
     )
 
 

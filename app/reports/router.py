@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from app.core.concurrency import IfNoneMatch, not_modified
+from app.core.concurrency import IfNoneMatch
 from app.core.db import SessionDep
 from app.core.openapi import tag
 from app.dashboard.router import QuarterDep, StrategyQuery
-from app.periods import publications
+from app.periods import files, publications
 from app.reports import publishing, render, service
 from app.reports.schemas import ReportFormat
 from app.strategies import service as strategies
@@ -62,19 +62,11 @@ def board_report(
         )
     if stored is not None:
         file = publications.file_of(session=session, publication=stored, fmt=format.value)
-        tag = f'"{file.sha256}"'
-        headers = {"ETag": tag, "X-Published-Version": str(stored.version)}
-        if not_modified(if_none_match, tag):
-            return Response(status_code=304, headers=headers)
-        kind = "inline" if render.FORMATS[format].inline else "attachment"
-        return Response(
-            file.content,
-            media_type=file.media_type,
-            headers={
-                **headers,
-                "Content-Disposition": f'{kind}; filename="{file.filename}"',
-                "Cache-Control": "private, no-cache",
-            },
+        return files.serve(
+            file,
+            publication=stored,
+            inline=render.FORMATS[format].inline,
+            if_none_match=if_none_match,
         )
     report = service.build(session=session, strategy_id=strategy.id, quarter=quarter, live=live)
     return Response(

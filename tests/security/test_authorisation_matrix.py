@@ -169,6 +169,12 @@ def _published_q1(w: World) -> None:
     assert response.status_code == 201, response.text
 
 
+def _published_update(w: World) -> None:
+    _pcp(w)
+    response = w.client.post(f"{PCP_URL}/updates/2022-23-Q1/publish", headers=w.admin)
+    assert response.status_code == 201, response.text
+
+
 def _req(method: str, url: str, json: Any = None, **headers: str) -> Request:
     return Request(method, url, json, headers)
 
@@ -450,6 +456,17 @@ CASES: dict[tuple[str, str], tuple[str, Callable[[World], Request]]] = {
         lambda w: (
             _pcp(w),
             _req("PUT", f"{PCP_URL}/updates/2022-23-Q1", {"version_label": "1.5"}),
+        )[-1],
+    ),
+    ("POST", "/api/v1/pcp/plans/{plan}/updates/{quarter}/publish"): (
+        "admin",
+        lambda w: (_pcp(w), _req("POST", f"{PCP_URL}/updates/2022-23-Q1/publish"))[-1],
+    ),
+    ("POST", "/api/v1/pcp/plans/{plan}/updates/{quarter}/restatements"): (
+        "admin",
+        lambda w: (
+            _published_update(w),
+            _req("POST", f"{PCP_URL}/updates/2022-23-Q1/restatements", {"reason": "Late news."}),
         )[-1],
     ),
     ("POST", "/api/v1/pcp/links"): (
