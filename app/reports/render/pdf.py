@@ -7,6 +7,7 @@ from the headings).
 
 from markupsafe import escape
 
+from app.core.pdf import html_to_pdf
 from app.reports.render.html import page
 from app.reports.schemas import BoardReport
 
@@ -49,9 +50,5 @@ def _metadata(report: BoardReport) -> str:
 
 
 def render(report: BoardReport) -> bytes:
-    # Imported here: WeasyPrint needs the system's Pango, which only this format uses.
-    from weasyprint import CSS, HTML
-
     html = page("report.html", r=report).replace("<head>", "<head>" + _metadata(report), 1)
-    stylesheet = CSS(string=PRINT_CSS)
-    return HTML(string=html).write_pdf(stylesheets=[stylesheet])  # type: ignore[no-any-return]
+    return html_to_pdf(html, stylesheet=PRINT_CSS)
