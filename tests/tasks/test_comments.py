@@ -58,7 +58,9 @@ def test_comments_read_oldest_first_and_the_event_names_the_task(
     with engine.connect() as connection:
         data = (
             connection.execute(
-                sa.select(WebhookEvent.data).where(WebhookEvent.type == "task.commented")
+                sa.select(WebhookEvent.data)
+                .where(WebhookEvent.type == "task.commented")
+                .order_by(WebhookEvent.id)
             )
             .scalars()
             .all()
