@@ -228,14 +228,16 @@ REF_ATTEMPTS = 20
 """How many next refs a creation tries when others take them first."""
 
 
-def _next_ref(session: Session, strategy_id: int) -> str:
-    """The next `A<n>` after the highest A-number in the strategy (A14 after a manual A13)."""
+def _next_ref(session: Session, strategy_id: int, after: int = 0) -> str:
+    """The next `A<n>` after the highest A-number in the strategy (A14 after a manual A13), and
+    after `after`, a number another creation was seen to take (a transaction's snapshot may not
+    show it yet)."""
     highest = session.execute(
         sa.select(sa.func.max(Risk.ref_number)).where(
             Risk.strategy_id == strategy_id, Risk.ref_prefix == GENERATED_PREFIX
         )
     ).scalar_one()
-    number = (highest or 0) + 1
+    number = max(highest or 0, after) + 1
     if number > MAX_REF_NUMBER:
         raise Conflict("the strategy has run out of generated refs: send a ref")
     return f"{GENERATED_PREFIX}{number}"
@@ -292,8 +294,9 @@ def create_risk(*, session: Session, actor: Actor, data: RiskCreate) -> Risk:
     now = utcnow()
     # No lock on the strategy: two creations that compute the same next ref meet at the unique
     # constraint, and the one that loses takes the number after the winner's.
+    taken_number = 0
     for attempt in range(1, REF_ATTEMPTS + 1):
-        ref = data.ref or _next_ref(session, strand.strategy_id)
+        ref = data.ref or _next_ref(session, strand.strategy_id, after=taken_number)
         prefix, number = _split_ref(ref)
         risk = Risk(
             **state,
@@ -317,6 +320,7 @@ def create_risk(*, session: Session, actor: Actor, data: RiskCreate) -> Risk:
                 raise Conflict(
                     "risks were being registered too fast to number: try again"
                 ) from None
+            taken_number = number or taken_number
             continue
         break
     created = {
