@@ -18,19 +18,47 @@ class PlanExportFormat(StrEnum):
     csv = "csv"
 
 
+ROW_EXAMPLE = {
+    "row": 4,
+    "outcome": "updated",
+    "pillar": "prevent",
+    "task_no": 3,
+    "title": "Raise awareness of coercive control with partner agencies",
+    "task_id": 17,
+    "changes": ["owner"],
+    "reason": None,
+}
+PLAN_EXAMPLE = {
+    "sheet": "DA 4P",
+    "name": "Domestic Abuse",
+    "plan_id": 1,
+    "plan": "unchanged",
+    "plan_changes": [],
+    "rows_read": 23,
+    "created": 0,
+    "updated": 1,
+    "unchanged": 21,
+    "skipped": 1,
+    "not_in_file": 0,
+    "warnings": [],
+    "rows": [ROW_EXAMPLE],
+}
+IMPORT_EXAMPLE = {
+    "dry_run": True,
+    "file": "Domestic Abuse 4P.xlsx",
+    "strand": "domestic-abuse",
+    "rows_read": 23,
+    "created": 0,
+    "updated": 1,
+    "unchanged": 21,
+    "skipped": 1,
+    "warnings": [],
+    "plans": [PLAN_EXAMPLE],
+}
+
+
 class RowOutcome(OutputModel):
-    model_config = example(
-        {
-            "row": 4,
-            "outcome": "updated",
-            "pillar": "prevent",
-            "task_no": 3,
-            "title": "Raise awareness of coercive control with partner agencies",
-            "task_id": 17,
-            "changes": ["owner"],
-            "reason": None,
-        }
-    )
+    model_config = example(ROW_EXAMPLE)
     row: int = Field(description="The row's number in its sheet, as a spreadsheet shows it.")
     outcome: Outcome
     pillar: Pillar | None = None
@@ -42,34 +70,7 @@ class RowOutcome(OutputModel):
 
 
 class PlanOutcome(OutputModel):
-    model_config = example(
-        {
-            "sheet": "DA 4P",
-            "name": "Domestic Abuse",
-            "plan_id": 1,
-            "plan": "unchanged",
-            "plan_changes": [],
-            "rows_read": 23,
-            "created": 0,
-            "updated": 1,
-            "unchanged": 21,
-            "skipped": 1,
-            "not_in_file": 0,
-            "warnings": [],
-            "rows": [
-                {
-                    "row": 4,
-                    "outcome": "updated",
-                    "pillar": "prevent",
-                    "task_no": 3,
-                    "title": "Raise awareness of coercive control with partner agencies",
-                    "task_id": 17,
-                    "changes": ["owner"],
-                    "reason": None,
-                }
-            ],
-        }
-    )
+    model_config = example(PLAN_EXAMPLE)
     sheet: str
     name: str
     plan_id: int | None = Field(default=None, description="None for a plan a dry run would add.")
@@ -86,47 +87,7 @@ class PlanOutcome(OutputModel):
 
 
 class ImportReport(OutputModel):
-    model_config = example(
-        {
-            "dry_run": True,
-            "file": "Domestic Abuse 4P.xlsx",
-            "strand": "domestic-abuse",
-            "rows_read": 23,
-            "created": 0,
-            "updated": 1,
-            "unchanged": 21,
-            "skipped": 1,
-            "warnings": [],
-            "plans": [
-                {
-                    "sheet": "DA 4P",
-                    "name": "Domestic Abuse",
-                    "plan_id": 1,
-                    "plan": "unchanged",
-                    "plan_changes": [],
-                    "rows_read": 23,
-                    "created": 0,
-                    "updated": 1,
-                    "unchanged": 21,
-                    "skipped": 1,
-                    "not_in_file": 0,
-                    "warnings": [],
-                    "rows": [
-                        {
-                            "row": 4,
-                            "outcome": "updated",
-                            "pillar": "prevent",
-                            "task_no": 3,
-                            "title": "Raise awareness of coercive control with partner agencies",
-                            "task_id": 17,
-                            "changes": ["owner"],
-                            "reason": None,
-                        }
-                    ],
-                }
-            ],
-        }
-    )
+    model_config = example(IMPORT_EXAMPLE)
     dry_run: bool = Field(description="True: nothing was written; this is what an import would do.")
     file: str
     strand: str
