@@ -64,6 +64,8 @@ report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 reminders_app = typer.Typer(help="Reminder e-mails.", no_args_is_help=True)
 app.add_typer(reminders_app, name="reminders")
+outbox_app = typer.Typer(help="The outbox of webhook deliveries and mail.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 console = Console(stderr=True)
 
 LOCAL_ADMIN = "local-admin"
@@ -586,6 +588,21 @@ def worker(
         runner.run(stop)
     finally:
         runner.close()
+
+
+@outbox_app.command("prune")
+def outbox_prune() -> None:
+    """Delete the webhook deliveries and mail sent or given up longer ago than
+    TRACKER_OUTBOX_RETENTION_DAYS, and the events no delivery still needs (the worker does it
+    hourly too)."""
+    settings = get_settings()
+    runner = outbox_runner(_engine(), settings)
+    try:
+        pruned = runner.prune()
+    finally:
+        runner.close()
+    for table, rows in pruned.items():
+        typer.echo(f"{table}: {rows} deleted")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import anyio
 import sqlalchemy as sa
@@ -43,12 +44,20 @@ from app.webhooks.worker import Worker as WebhookWorker
 
 
 def outbox_runner(engine: Engine, settings: Settings) -> Runner:
-    """The outbox's channels, as the in-process worker and `tracker worker` run them."""
-    channels: list[Channel] = [WebhookWorker(engine, settings), ReminderSchedule(engine, settings)]
+    """The outbox's channels, as the in-process worker and `tracker worker` run them, and what
+    they prune."""
+    webhooks, mail = WebhookWorker(engine, settings), MailWorker(engine, settings)
+    channels: list[Channel] = [webhooks, ReminderSchedule(engine, settings)]
     # Without an SMTP server, mail waits in the outbox until one is configured.
     if settings.smtp_host:
-        channels.append(MailWorker(engine, settings))
-    return Runner(channels, poll_seconds=settings.webhook_poll_seconds)
+        channels.append(mail)
+    return Runner(
+        channels,
+        poll_seconds=settings.webhook_poll_seconds,
+        prunable=[webhooks, mail],
+        retention=timedelta(days=settings.outbox_retention_days),
+        prune_every=timedelta(hours=settings.outbox_prune_every_hours),
+    )
 
 
 _frozen = False

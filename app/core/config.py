@@ -147,6 +147,27 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(
         default=8, ge=1, le=100, description="Deliveries one worker sends at the same time."
     )
+    webhook_concurrency_per_webhook: int = Field(
+        default=4,
+        ge=1,
+        le=100,
+        description=(
+            "Of those, the most to one webhook at once, so that a slow receiver leaves senders "
+            "for the others."
+        ),
+    )
+    outbox_retention_days: float = Field(
+        default=30,
+        gt=0,
+        description=(
+            "Webhook deliveries and mail sent or given up are deleted this many days after their "
+            "last attempt, and outbox events (the change feed's too) once that old and no "
+            "delivery is left; pending ones are kept."
+        ),
+    )
+    outbox_prune_every_hours: float = Field(
+        default=1, gt=0, description="How often the worker deletes what the retention allows."
+    )
 
     smtp_host: str = Field(
         default="", description="The SMTP server mail is sent through; empty: mail waits unsent."

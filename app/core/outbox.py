@@ -14,8 +14,11 @@ that decides it should go out; a worker sends it later, outside any request:
   nothing: once the lease runs out another worker takes the row over.
 - `RetryPolicy` says when a failed attempt is tried again (doubling waits, capped) and when it
   is given up.
+- `Leases.prune` deletes the rows a channel has finished with (sent or given up) once their last
+  attempt is older than the retention (`TRACKER_OUTBOX_RETENTION_DAYS`); pending rows are kept
+  however old they are.
 - `Runner` drives the channels, in a thread of each API process (`BackgroundRunner`) or in
-  `tracker worker`.
+  `tracker worker`, and prunes them every `prune_every` (or `tracker outbox prune`).
 """
 
 import logging
@@ -26,13 +29,16 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Connection, Engine, Row
 
+from app.core.base import utcnow
 from app.core.db import writer
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+PRUNE_BATCH = 1_000
+"""Rows deleted per transaction when pruning, so that no prune holds the write lock for long."""
 
 
 def backoff_seconds(*, attempt: int, base: float, cap: float) -> float:
@@ -66,15 +72,16 @@ class Leases:
         self.pending = pending
         self.lease = lease
 
-    def claim(self, *, probe: sa.Select, batch: sa.Select, now: datetime) -> list[Row[Any]]:
+    def claim(self, *, probe: sa.Select | None, batch: sa.Select, now: datetime) -> list[Row[Any]]:
         """Claim the rows `batch` selects (their `id` and `attempts` first, then what sending
         needs); `probe` is a cheap look for any due row at all, made without the write lock, so
-        that an idle worker never takes SQLite's. The rows come back as they were read: the
-        attempt being made is their `attempts` + 1."""
+        that an idle worker never takes SQLite's (None when the caller has looked already). The
+        rows come back as they were read: the attempt being made is their `attempts` + 1."""
         table = self.table
-        with self.reader.connect() as connection:
-            if connection.execute(probe.limit(1)).first() is None:
-                return []
+        if probe is not None:
+            with self.reader.connect() as connection:
+                if connection.execute(probe.limit(1)).first() is None:
+                    return []
         claimed = []
         with self.engine.begin() as connection:
             rows = connection.execute(batch.with_for_update(of=table, skip_locked=True)).all()
@@ -96,12 +103,21 @@ class Leases:
                     claimed.append(row)
         return claimed
 
-    def settle(self, *, row_id: Any, attempt: int, values: dict[str, Any]) -> bool:
+    def settle(
+        self,
+        *,
+        row_id: Any,
+        attempt: int,
+        values: dict[str, Any],
+        then: Callable[[Connection], None] | None = None,
+    ) -> bool:
         """Write an attempt's outcome, only while the row is still at that attempt: a worker
-        whose lease ran out must not overwrite what the worker that took over has recorded."""
+        whose lease ran out must not overwrite what the worker that took over has recorded.
+        `then` runs in the same transaction when the outcome was written (a channel's own
+        bookkeeping, such as a receiver's backoff)."""
         table = self.table
         with self.engine.begin() as connection:
-            return (
+            settled = (
                 connection.execute(
                     table.update()
                     .where(
@@ -113,6 +129,33 @@ class Leases:
                 ).rowcount
                 == 1
             )
+            if settled and then is not None:
+                then(connection)
+            return settled
+
+    def prune(self, *, before: datetime) -> int:
+        """Delete the rows sent or given up whose last attempt was before `before`; how many."""
+        table = self.table
+        finished = (
+            sa.select(table.c.id)
+            .where(table.c.status != self.pending, table.c.last_attempt_at < before)
+            .limit(PRUNE_BATCH)
+        )
+        return delete_in_batches(self.engine, table, finished)
+
+
+def delete_in_batches(engine: Engine, table: sa.Table, ids: sa.Select) -> int:
+    """Delete the rows whose ids `ids` selects (at most a batch at a time), until none is left;
+    each batch in a transaction of its own. How many were deleted."""
+    deleted = 0
+    while True:
+        with writer(engine).begin() as connection:
+            done = connection.execute(
+                table.delete().where(table.c.id.in_(ids.scalar_subquery()))
+            ).rowcount
+        deleted += done
+        if done < PRUNE_BATCH:
+            return deleted
 
 
 class Channel(Protocol):
@@ -123,15 +166,54 @@ class Channel(Protocol):
     def close(self) -> None: ...
 
 
-class Runner:
-    """Runs the outbox's channels in turn; `run_once` and `drain` let callers drive it by steps."""
+class Prunable(Protocol):
+    def prune(self, *, before: datetime) -> dict[str, int]:
+        """Delete what was finished with before `before`; how many rows, by table."""
+        ...
 
-    def __init__(self, channels: Sequence[Channel], *, poll_seconds: float) -> None:
+
+class Runner:
+    """Runs the outbox's channels in turn; `run_once` and `drain` let callers drive it by steps.
+
+    Every `prune_every` of running it also prunes what is older than `retention`.
+    """
+
+    def __init__(
+        self,
+        channels: Sequence[Channel],
+        *,
+        poll_seconds: float,
+        prunable: Sequence[Prunable] = (),
+        retention: timedelta = timedelta(days=30),
+        prune_every: timedelta = timedelta(hours=1),
+        clock: Clock = utcnow,
+    ) -> None:
         self.channels = list(channels)
         self.poll_seconds = poll_seconds
+        self.prunable = list(prunable)
+        self.retention = retention
+        self.prune_every = prune_every
+        self.clock = clock
+        self.next_prune_at: datetime | None = None
 
     def run_once(self) -> int:
         return sum(channel.run_once() for channel in self.channels)
+
+    def prune(self) -> dict[str, int]:
+        """Delete what the outbox finished with longer ago than the retention; rows by table."""
+        before = self.clock() - self.retention
+        pruned: dict[str, int] = {}
+        for prunable in self.prunable:
+            pruned |= prunable.prune(before=before)
+        if any(pruned.values()):
+            log.info("outbox pruned", extra={"pruned": pruned, "before": before.isoformat()})
+        return pruned
+
+    def prune_if_due(self) -> None:
+        now = self.clock()
+        if self.next_prune_at is None or now >= self.next_prune_at:
+            self.next_prune_at = now + self.prune_every
+            self.prune()
 
     def drain(self) -> int:
         """Send everything due now (retries not yet due wait); how many attempts were made."""
@@ -145,6 +227,7 @@ class Runner:
         pause = self.poll_seconds
         while not stop.is_set():
             try:
+                self.prune_if_due()
                 busy = self.run_once()
                 pause = self.poll_seconds
             except Exception:

@@ -187,6 +187,10 @@ class MailWorker:
             self.record(claim, self.send(claim.message))
         return len(claims)
 
+    def prune(self, *, before: datetime) -> dict[str, int]:
+        """Messages sent or given up whose last attempt was before `before`."""
+        return {"mail_message": self.leases.prune(before=before)}
+
     def drain(self) -> int:
         """Send everything due now (retries not yet due wait); how many attempts were made."""
         attempts = 0

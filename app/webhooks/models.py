@@ -46,6 +46,13 @@ class DeliveryStatus(enum.StrEnum):
 
 
 class WebhookSubscription(SQLModel, table=True):
+    """A receiver and what it asked for; the worker keeps how it has been answering.
+
+    `consecutive_failures` counts the rounds of failed attempts since its last success, and no
+    delivery is sent to it before `backoff_until`: a receiver that keeps failing is tried once a
+    backoff (doubling, capped), not once per delivery, and the others are not held up by it.
+    """
+
     __tablename__ = "webhook_subscription"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -59,6 +66,8 @@ class WebhookSubscription(SQLModel, table=True):
     created_by: str = Field(default="", sa_type=sa.String(100))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by: str = Field(default="", sa_type=sa.String(100))
+    consecutive_failures: int = Field(default=0)
+    backoff_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class WebhookEvent(SQLModel, table=True):

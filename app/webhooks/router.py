@@ -15,6 +15,7 @@ from app.webhooks.models import DeliveryStatus
 from app.webhooks.schemas import (
     DeliveryDetail,
     DeliveryRead,
+    ReceiverState,
     WebhookCreate,
     WebhookRead,
     WebhookUpdate,
@@ -102,6 +103,13 @@ def delete_webhook(webhook_id: Id, session: SessionDep, actor: ActorDep) -> None
     """Remove a webhook and its delivery log; deliveries not yet sent are dropped."""
     subscription = service.get_subscription(session=session, webhook_id=webhook_id, for_update=True)
     service.delete_subscription(session=session, actor=actor, subscription=subscription)
+
+
+@router.get("/webhooks/{webhook_id:int}/receiver")
+def get_receiver_state(webhook_id: Id, session: SessionDep) -> ReceiverState:
+    """How the receiver has been answering: failed rounds since its last success, its backoff."""
+    subscription = service.get_subscription(session=session, webhook_id=webhook_id)
+    return service.receiver_state(session=session, subscription=subscription)
 
 
 @router.get("/webhooks/{webhook_id:int}/deliveries")

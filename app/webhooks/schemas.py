@@ -95,6 +95,25 @@ class WebhookRead(OutputModel):
     updated_by: str
 
 
+class ReceiverState(OutputModel):
+    model_config = example(
+        {
+            "webhook_id": 2,
+            "consecutive_failures": 3,
+            "backoff_until": "2020-09-14T10:36:05Z",
+            "waiting": 41,
+        }
+    )
+    webhook_id: Id
+    consecutive_failures: int = Field(
+        description="Rounds of failed attempts since the receiver last answered with a 2xx."
+    )
+    backoff_until: datetime | None = Field(
+        description="Nothing is sent to it before then (the backoff doubles with each round)."
+    )
+    waiting: int = Field(description="Its deliveries not yet sent.")
+
+
 class DeliveryRead(OutputModel):
     model_config = example(
         {

@@ -39,6 +39,7 @@ from app.webhooks.models import (
 from app.webhooks.schemas import (
     DeliveryDetail,
     DeliveryRead,
+    ReceiverState,
     WebhookCreate,
     WebhookRead,
     WebhookUpdate,
@@ -257,6 +258,22 @@ def delete_subscription(
     )
     session.delete(subscription)
     session.flush()
+
+
+def receiver_state(*, session: Session, subscription: WebhookSubscription) -> ReceiverState:
+    """How the webhook's receiver has been answering, and what waits for it."""
+    waiting = session.scalar(
+        sa.select(sa.func.count()).where(
+            WebhookDelivery.subscription_id == subscription.id,
+            WebhookDelivery.status == DeliveryStatus.pending,
+        )
+    )
+    return ReceiverState(
+        webhook_id=subscription.id,
+        consecutive_failures=subscription.consecutive_failures,
+        backoff_until=subscription.backoff_until,
+        waiting=waiting or 0,
+    )
 
 
 # The delivery log

@@ -1,24 +1,41 @@
 """The webhook channel of the outbox: claims due deliveries, POSTs them signed, logs each attempt.
 
 Leases, retries and backoff are the outbox's (`app/core/outbox.py`); this module adds what is
-particular to webhooks: which deliveries are due (those of active subscriptions), the signed
-POST, and what counts as a success.
+particular to webhooks: which deliveries are due, the signed POST, and what counts as a success.
+
+One receiver cannot hold up the others: every attempt has one deadline for all of it; at most
+`webhook_concurrency_per_webhook` of a worker's senders go to one webhook at once, the free ones
+shared out among the webhooks in turn; and a webhook whose attempt failed is backed off as a
+whole (`backoff_until`), so a receiver that keeps failing gets one attempt a backoff rather than
+one per delivery, and then one at a time until it answers. Stopping the worker abandons the
+attempts still in flight after a second: they are due again straight away, for the next worker,
+and count against no one's backoff.
 """
 
 import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import anyio
 import httpx
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from app.core.base import utcnow
 from app.core.config import Settings
-from app.core.outbox import Clock, Leases, RetryPolicy
+from app.core.outbox import (
+    PRUNE_BATCH,
+    Clock,
+    Leases,
+    RetryPolicy,
+    backoff_seconds,
+    delete_in_batches,
+)
 from app.webhooks.models import (
     DeliveryStatus,
     WebhookDelivery,
@@ -28,6 +45,12 @@ from app.webhooks.models import (
 from app.webhooks.service import insecure_url_refusal, payload, signature, standard_headers
 
 log = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 1.0
+"""How long a stopping worker lets the attempts in flight finish before abandoning them."""
+STOP_CHECK_SECONDS = 0.05
+"""How often an attempt in flight looks whether the worker is stopping."""
+STOPPED_ERROR = "the worker stopped before the receiver answered; due again"
 
 # Beyond the receiver's timeout, so that a lease never runs out under an attempt still in flight.
 LEASE_MARGIN_SECONDS = 30.0
@@ -42,6 +65,8 @@ class Claim:
 
     delivery_id: str
     attempt: int
+    subscription_id: int
+    claimed_at: datetime
     event_type: str
     url: str
     body: bytes
@@ -53,10 +78,14 @@ class Claim:
 class Outcome:
     status_code: int | None
     error: str
+    stopped: bool = False
 
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+STOPPED = Outcome(None, STOPPED_ERROR, stopped=True)
 
 
 class Worker:
@@ -82,48 +111,116 @@ class Worker:
             backoff_seconds=settings.webhook_backoff_seconds,
             backoff_max_seconds=settings.webhook_backoff_max_seconds,
         )
-        self._in_flight: set[Future[Outcome]] = set()
+        self.engine = engine
+        # Each attempt started by `run_once`, with the webhook it goes to.
+        self._in_flight: dict[Future[Outcome], int] = {}
+        self._turn = 0
+        self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(
             max_workers=settings.webhook_concurrency, thread_name_prefix="webhook-delivery"
         )
 
     def close(self) -> None:
+        """Stop: attempts in flight get `STOP_GRACE_SECONDS` to finish, then are abandoned (and
+        due again) rather than waited for to their deadline."""
+        futures_wait(list(self._in_flight), timeout=STOP_GRACE_SECONDS)
+        self._stopping.set()
         self._pool.shutdown(wait=True)
+
+    def _busy(self) -> Counter[int]:
+        """Attempts in flight, by webhook."""
+        self._in_flight = {f: s for f, s in self._in_flight.items() if not f.done()}
+        return Counter(self._in_flight.values())
+
+    def _choose(self, *, now: datetime, free: int, busy: Counter[int]) -> list[str]:
+        """Up to `free` due deliveries, at most the per-webhook limit to each webhook counting
+        those in flight (one while it is backed off), shared out one at a time among the
+        webhooks, oldest first within one. Read without the write lock, so that an idle worker
+        never takes SQLite's."""
+        per_webhook = self.settings.webhook_concurrency_per_webhook
+        delivery, subscription = WebhookDelivery.__table__, WebhookSubscription.__table__
+        due = sa.and_(
+            delivery.c.status == DeliveryStatus.pending, delivery.c.next_attempt_at <= now
+        )
+        ready = (
+            sa.select(subscription.c.id, subscription.c.consecutive_failures)
+            .where(
+                subscription.c.active.is_(True),
+                sa.or_(subscription.c.backoff_until.is_(None), subscription.c.backoff_until <= now),
+                sa.exists().where(delivery.c.subscription_id == subscription.c.id, due),
+            )
+            .order_by(subscription.c.id)
+        )
+        queues: list[list[str]] = []
+        with self.engine.connect() as connection:
+            # A webhook backed off is tried again with one delivery, not a round of them: the
+            # others follow once it has answered.
+            rooms = {
+                webhook_id: (1 if failures else per_webhook) - busy[webhook_id]
+                for webhook_id, failures in connection.execute(ready)
+            }
+            webhooks = [webhook_id for webhook_id, room in rooms.items() if room > 0]
+            if not webhooks:
+                return []
+            # Start each round at another webhook, so that none always goes first.
+            self._turn = (self._turn + 1) % len(webhooks)
+            for webhook_id in webhooks[self._turn :] + webhooks[: self._turn]:
+                queues.append(
+                    list(
+                        connection.scalars(
+                            sa.select(delivery.c.id)
+                            .where(delivery.c.subscription_id == webhook_id, due)
+                            .order_by(
+                                delivery.c.next_attempt_at, delivery.c.created_at, delivery.c.id
+                            )
+                            .limit(min(rooms[webhook_id], free))
+                        )
+                    )
+                )
+        chosen: list[str] = []
+        while len(chosen) < free and any(queues):
+            for queue in queues:
+                if queue and len(chosen) < free:
+                    chosen.append(queue.pop(0))
+        return chosen
 
     def claim(self, limit: int | None = None) -> list[Claim]:
         """Take up to `limit` due deliveries of active webhooks for one attempt each."""
         now = self.clock()
+        chosen = self._choose(
+            now=now, free=limit or self.settings.webhook_concurrency, busy=self._busy()
+        )
+        if not chosen:
+            return []
         delivery, event, subscription = (
             WebhookDelivery.__table__,
             WebhookEvent.__table__,
             WebhookSubscription.__table__,
         )
-        due = (
-            sa.select(delivery.c.id)
-            .join(subscription, subscription.c.id == delivery.c.subscription_id)
-            .where(
-                delivery.c.status == DeliveryStatus.pending,
-                delivery.c.next_attempt_at <= now,
-                subscription.c.active.is_(True),
-            )
-        )
         rows = self.leases.claim(
-            probe=due,
-            batch=due.add_columns(
+            probe=None,
+            batch=sa.select(
+                delivery.c.id,
                 delivery.c.attempts,
+                delivery.c.subscription_id,
                 subscription.c.url,
                 subscription.c.secret,
                 event.c.type,
                 event.c.occurred_at,
                 event.c.data,
             )
+            .join(subscription, subscription.c.id == delivery.c.subscription_id)
             .join(event, event.c.id == delivery.c.event_id)
-            .order_by(delivery.c.next_attempt_at, delivery.c.created_at, delivery.c.id)
-            .limit(limit or self.settings.webhook_concurrency),
+            .where(
+                delivery.c.id.in_(chosen),
+                delivery.c.status == DeliveryStatus.pending,
+                delivery.c.next_attempt_at <= now,
+                subscription.c.active.is_(True),
+            ),
             now=now,
         )
         claims = []
-        for row in rows:
+        for row in sorted(rows, key=lambda row: chosen.index(row.id)):
             event_type = str(row.type)
             body = payload(
                 delivery_id=row.id,
@@ -138,7 +235,17 @@ class Worker:
                 "X-Tracker-Signature": signature(body, row.secret),
             }
             claims.append(
-                Claim(row.id, row.attempts + 1, event_type, row.url, body, headers, row.secret)
+                Claim(
+                    row.id,
+                    row.attempts + 1,
+                    row.subscription_id,
+                    now,
+                    event_type,
+                    row.url,
+                    body,
+                    headers,
+                    row.secret,
+                )
             )
         return claims
 
@@ -155,8 +262,25 @@ class Worker:
                 delivery_id=claim.delivery_id, body=claim.body, secret=claim.secret, at=utcnow()
             ),
         }
+        return anyio.run(self._attempt, claim.url, claim.body, headers)
+
+    async def _attempt(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+        """The POST's outcome, or STOPPED if the worker began stopping before it had one."""
+        outcome = STOPPED
+        async with anyio.create_task_group() as attempt:
+            attempt.start_soon(self._cancel_when_stopping, attempt.cancel_scope)
+            outcome = await self._outcome(url, body, headers)
+            attempt.cancel_scope.cancel()
+        return outcome
+
+    async def _cancel_when_stopping(self, scope: anyio.CancelScope) -> None:
+        while not self._stopping.is_set():
+            await anyio.sleep(STOP_CHECK_SECONDS)
+        scope.cancel()
+
+    async def _outcome(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         try:
-            status, text = anyio.run(self._post, claim.url, claim.body, headers)
+            status, text = await self._post(url, body, headers)
         except TimeoutError:
             return Outcome(None, f"no answer within {self.settings.webhook_timeout_seconds:g} s")
         except httpx.HTTPError as error:
@@ -186,7 +310,8 @@ class Worker:
                 return response.status_code, kept.decode("utf-8", "replace")
 
     def record(self, claim: Claim, outcome: Outcome) -> None:
-        """Log the attempt; schedule a retry with backoff, or give up after the last attempt."""
+        """Log the attempt; schedule a retry with backoff, or give up after the last attempt;
+        and keep the webhook's own backoff (reset by a success, lengthened by a failure)."""
         now = self.clock()
         values: dict = {"last_status_code": outcome.status_code, "last_error": outcome.error}
         if outcome.ok:
@@ -195,13 +320,20 @@ class Worker:
                 "delivered_at": now,
                 "next_attempt_at": None,
             }
+        elif outcome.stopped:
+            values["next_attempt_at"] = now
         else:
             retry_at = self.retry.retry_at(attempt=claim.attempt, now=now)
             if retry_at is None:
                 values |= {"status": DeliveryStatus.failed, "next_attempt_at": None}
             else:
                 values["next_attempt_at"] = retry_at
-        self.leases.settle(row_id=claim.delivery_id, attempt=claim.attempt, values=values)
+        self.leases.settle(
+            row_id=claim.delivery_id,
+            attempt=claim.attempt,
+            values=values,
+            then=None if outcome.stopped else self._receiver_backoff(claim, outcome, now),
+        )
         if not outcome.ok:
             log.warning(
                 "webhook delivery failed",
@@ -214,6 +346,64 @@ class Worker:
                 },
             )
 
+    def _receiver_backoff(
+        self, claim: Claim, outcome: Outcome, now: datetime
+    ) -> Callable[[Connection], None]:
+        subscription = WebhookSubscription.__table__
+        mine = subscription.c.id == claim.subscription_id
+
+        def keep(connection: Connection) -> None:
+            if outcome.ok:
+                connection.execute(
+                    subscription.update()
+                    .where(mine, subscription.c.consecutive_failures > 0)
+                    .values(consecutive_failures=0, backoff_until=None)
+                )
+                return
+            # Attempts that were already in flight when a failure backed the webhook off belong
+            # to that round: they do not lengthen the backoff again.
+            failures = connection.scalar(
+                subscription.update()
+                .where(
+                    mine,
+                    sa.or_(
+                        subscription.c.backoff_until.is_(None),
+                        subscription.c.backoff_until <= claim.claimed_at,
+                    ),
+                )
+                .values(consecutive_failures=subscription.c.consecutive_failures + 1)
+                .returning(subscription.c.consecutive_failures)
+            )
+            if failures is not None:
+                wait = backoff_seconds(
+                    attempt=failures,
+                    base=self.retry.backoff_seconds,
+                    cap=self.retry.backoff_max_seconds,
+                )
+                connection.execute(
+                    subscription.update()
+                    .where(mine)
+                    .values(backoff_until=now + timedelta(seconds=wait))
+                )
+
+        return keep
+
+    def prune(self, *, before: datetime) -> dict[str, int]:
+        """The delivery log's finished entries older than `before`, then the events (and their
+        place in the change feed) that old which no delivery still needs."""
+        delivery, event = WebhookDelivery.__table__, WebhookEvent.__table__
+        deliveries = self.leases.prune(before=before)
+        unneeded = (
+            sa.select(event.c.id)
+            .where(
+                event.c.occurred_at < before,
+                ~sa.exists().where(delivery.c.event_id == event.c.id),
+            )
+            .limit(PRUNE_BATCH)
+        )
+        events = delete_in_batches(self.engine, event, unneeded)
+        return {"webhook_delivery": deliveries, "webhook_event": events}
+
     def deliver(self, claim: Claim) -> Outcome:
         outcome = self.send(claim)
         self.record(claim, outcome)
@@ -225,18 +415,18 @@ class Worker:
         It does not wait for them: a receiver that hangs until the timeout holds one sender, and
         the others go on serving the healthy receivers meanwhile.
         """
-        self._in_flight = {future for future in self._in_flight if not future.done()}
-        free = self.settings.webhook_concurrency - len(self._in_flight)
+        free = self.settings.webhook_concurrency - len(self._busy())
         if free <= 0:
             return 0
         claims = self.claim(limit=free)
-        self._in_flight |= {self._pool.submit(self.deliver, claim) for claim in claims}
+        for claim in claims:
+            self._in_flight[self._pool.submit(self.deliver, claim)] = claim.subscription_id
         return len(claims)
 
     def wait(self) -> None:
         """Until every attempt started has finished."""
         futures_wait(self._in_flight)
-        self._in_flight = set()
+        self._in_flight = {}
 
     def drain(self) -> int:
         """Send everything due now (retries not yet due wait); how many attempts were made."""

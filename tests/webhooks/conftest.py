@@ -1,7 +1,11 @@
 """A real HTTP receiver on 127.0.0.1, a clock the tests move, and workers driven step by step."""
 
+import itertools
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +19,7 @@ from app.core.base import utcnow
 from app.core.config import Settings
 from app.webhooks.worker import Worker
 from tests import factories
+from tests.smtp import smtp_server  # noqa: F401  (the fixture)
 
 SECRET = "s3cret-shared-with-the-intranet"
 
@@ -24,15 +29,17 @@ class Received:
     headers: dict[str, str]
     body: bytes
     answered: int | None = None
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
 class Receiver:
-    """Records every POST; answers from `replies` in turn (then 200), or waits on `gate`."""
+    """Records every POST; answers from `replies` in turn (then `status`), or waits on `gate`."""
 
     url: str = ""
     requests: list[Received] = field(default_factory=list)
     replies: list[int] = field(default_factory=list)
+    status: int = 200
     gate: threading.Event = field(default_factory=threading.Event)
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -58,7 +65,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             received = Received(dict(self.headers.items()), body)
             with receiver.lock:
                 receiver.requests.append(received)
-                status = receiver.replies.pop(0) if receiver.replies else 200
+                status = receiver.replies.pop(0) if receiver.replies else receiver.status
             receiver.arrived.set()
             receiver.gate.wait(timeout=30)
             try:
@@ -77,9 +84,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
+@contextmanager
+def serving(receiver: Receiver) -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -91,6 +97,83 @@ def receiver() -> Iterator[Receiver]:
         receiver.release()
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with serving(Receiver()) as healthy:
+        yield healthy
+
+
+@pytest.fixture
+def failing_receiver() -> Iterator[Receiver]:
+    """A receiver that answers every delivery with a 500."""
+    with serving(Receiver(status=500)) as failing:
+        yield failing
+
+
+@dataclass
+class Stalling:
+    """A receiver that reads the request and then never finishes its answer."""
+
+    url: str = ""
+    connections: list[float] = field(default_factory=list)
+
+
+@contextmanager
+def stalling(drip_seconds: float | None) -> Iterator[Stalling]:
+    """Answers nothing at all (`drip_seconds` None), or one byte of its headers every
+    `drip_seconds`, for ever; each connection's time of arrival is kept."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+    stalled = Stalling(url=f"http://127.0.0.1:{listener.getsockname()[1]}/hooks")
+
+    def hold(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65_536)
+            stalled.connections.append(time.monotonic())
+            if drip_seconds is None:
+                stop.wait()
+                return
+            for byte in itertools.cycle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 50):
+                if stop.wait(drip_seconds):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=hold, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield stalled
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+@pytest.fixture
+def hanging_receiver() -> Iterator[Stalling]:
+    with stalling(None) as hanging:
+        yield hanging
+
+
+@pytest.fixture
+def refusing_url() -> str:
+    """The address of a port nothing listens on: every connection is refused."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hooks"
 
 
 class Clock:
