@@ -4,7 +4,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test test-sqlite test-postgres lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,18 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The suite runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL points at one; tests
-# marked `once` (browser, fuzzing) run in the first pass only.
+# The suite runs on SQLite and, when TEST_DATABASE_URL points at one, on PostgreSQL: the two passes
+# run side by side (one core each), each printing its output when it ends. Tests marked `once`
+# (browser, fuzzing) run in the SQLite pass only.
 test: lint
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q
-	if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest -q -m "not once"; fi
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed-dev
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: $(VENV)/.installed-dev
+	if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest -q -p no:cacheprovider -m "not once"; \
+	else echo "TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped"; fi
 
 # Builds 100,000 tasks and 1,000,000 events (smaller: make bench BENCH_ARGS="--tasks 10000 --events 100000")
 # and drives the API with wrk (installed here if missing); not part of `make test`.

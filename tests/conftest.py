@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -19,6 +20,11 @@ from app.core.config import Settings
 from app.core.db import make_engine, write_session
 from app.main import create_app
 from tests.dbutil import postgres_url, reset_postgres, upgrade
+
+# Speed is measured by the benchmark, never by a test: a property test has no deadline, so a busy
+# machine cannot fail it (tests that set their own settings keep them).
+hypothesis_settings.register_profile("tracker", deadline=None)
+hypothesis_settings.load_profile("tracker")
 
 
 @pytest.fixture(scope="session")

@@ -76,11 +76,11 @@ def test_swagger_ui_and_redoc_render_with_the_network_cut_off(app: FastAPI) -> N
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"{base}/docs")
-        page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+        page.wait_for_selector(".swagger-ui .opblock", timeout=90_000)
         assert page.locator(".swagger-ui .info .title").inner_text().startswith(app.title)
         assert page.locator(".opblock-tag").filter(has_text="tasks").count() == 1
         page.goto(f"{base}/redoc")
-        page.wait_for_selector("[role=search], .api-content h1", timeout=20_000)
+        page.wait_for_selector("[role=search], .api-content h1", timeout=90_000)
         assert app.title in page.locator(".api-content h1").first.inner_text()
         assert (elsewhere, errors) == ([], [])
         context.close()
