@@ -29,6 +29,7 @@ def list_changes(
             max_length=40,
             description="The `cursor` of your last answer; none to start from the beginning.",
             examples=["1042"],
+            json_schema_extra={"pattern": r"^[0-9]{0,18}$"},
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT, description="At most 1000.")] = 100,

@@ -10,7 +10,11 @@ Its rules are mechanisms that every route meets by being written in the house st
   rate-limited (429), `If-Match` brings 412 and 428, `If-None-Match` a 304, any input a 422;
   what a service raises beyond that the route declares itself (`responses=errors(403)`);
 - every error is problem+json, and `Idempotency-Key` is declared on every POST it works on;
-- a container schema (a page of tasks) takes its example from the schemas it holds.
+- a container schema (a page of tasks) takes its example from the schemas it holds;
+- an operation that creates a record links to the operations on it (`createTask` →
+  `getTask`, `updateTask`, `recordTaskStatus`, … with the `id` it answered), and one that reads
+  a record links to those that change it, passing its `ETag` as `If-Match`: OpenAPI links, which
+  clients and the stateful fuzzer follow.
 """
 
 from collections.abc import Callable, Iterator
@@ -353,6 +357,80 @@ def compose_example(
     return None
 
 
+def _parameters(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+
+
+def _record_fields(schema: dict[str, Any], answer: dict[str, Any]) -> set[str]:
+    body = answer.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" not in body:
+        return set()
+    name = body["$ref"].rsplit("/", 1)[-1]
+    return set(schema["components"]["schemas"][name].get("properties", {}))
+
+
+def _link_value(parameter: str, *, source_path: str, fields: set[str], own: bool) -> str | None:
+    """Where a target's path parameter comes from: the source's own path, or the record it
+    answered with (the field of that name; for the record's own identifier, `task_id` from its
+    `id` and `plan` from its `slug`)."""
+    if parameter in _parameters(source_path):
+        return f"$request.path.{parameter}"
+    candidates = [parameter]
+    if own:
+        candidates.append("id" if parameter.endswith("_id") else "slug")
+    for field in candidates:
+        if field in fields:
+            return f"$response.body#/{field}"
+    return None
+
+
+def add_links(schema: dict[str, Any]) -> dict[str, Any]:
+    """Links from each POST that creates a record (`/tasks`) to the operations under it
+    (`/tasks/{task_id}…`), and from each GET of a record to the writes on the same path."""
+    paths = schema.get("paths", {})
+    for source_path, item in paths.items():
+        for method, operation in item.items():
+            if method not in ("get", "post"):
+                continue
+            answer = next((a for c, a in operation["responses"].items() if c.startswith("2")), None)
+            if answer is None:
+                continue
+            fields = _record_fields(schema, answer)
+            links: dict[str, Any] = {}
+            for target_path, target_item in paths.items():
+                if method == "post":
+                    rest = target_path.removeprefix(source_path + "/")
+                    if rest == target_path or not rest.startswith("{"):
+                        continue
+                elif target_path != source_path and not (
+                    _parameters(source_path) and target_path.startswith(source_path + "/")
+                ):
+                    continue
+                own = len(_parameters(source_path)) if method == "post" else -1
+                values = {
+                    parameter: _link_value(
+                        parameter, source_path=source_path, fields=fields, own=index == own
+                    )
+                    for index, parameter in enumerate(_parameters(target_path))
+                }
+                if not values or None in values.values():
+                    continue
+                for target_method, target in target_item.items():
+                    if method == "get" and target_method == "get":
+                        continue
+                    parameters = {f"path.{name}": value for name, value in values.items()}
+                    takes = {p["name"].lower() for p in target.get("parameters", [])}
+                    if method == "get" and target_path == source_path and "if-match" in takes:
+                        parameters["header.If-Match"] = "$response.header.ETag"
+                    links[target["operationId"][:1].upper() + target["operationId"][1:]] = {
+                        "operationId": target["operationId"],
+                        "parameters": parameters,
+                    }
+            if links:
+                answer["links"] = links
+    return schema
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -367,7 +445,7 @@ def install_openapi(app: FastAPI) -> None:
                     for name in sorted(TAG_DESCRIPTIONS)
                 ],
             )
-            app.openapi_schema = add_examples(document_errors(schema, routes))
+            app.openapi_schema = add_links(add_examples(document_errors(schema, routes)))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

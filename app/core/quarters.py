@@ -16,6 +16,15 @@ SERVED_YEARS = range(2000, 2100)
 outside them is refused, so no report or trend runs off the calendar."""
 
 
+QUARTER_PATTERN = (
+    r"^\s*(?:"
+    + "|".join(rf"{year}\s*[-/]\s*{(year + 1) % 100:02d}" for year in SERVED_YEARS)
+    + r")\s*[- ]?\s*[Qq][1-4]\s*$"
+)
+"""What `Quarter.parse` accepts, as a JSON Schema pattern: a served year followed by the next."""
+QUARTER_SCHEMA = {"type": "string", "pattern": QUARTER_PATTERN, "example": "2020-21-Q2"}
+
+
 class QuarterError(ValueError):
     pass
 
@@ -124,9 +133,7 @@ QuarterField = Annotated[
     Quarter,
     BeforeValidator(_coerce),
     PlainSerializer(str, return_type=str),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^\d{4}[-/]\d{2}[- ]?Q[1-4]$", "example": "2020-21-Q2"}
-    ),
+    WithJsonSchema(QUARTER_SCHEMA),
 ]
 
 # For query and path parameters, which FastAPI only accepts as scalar types: declared as a
@@ -134,7 +141,5 @@ QuarterField = Annotated[
 QuarterParam = Annotated[
     str,
     AfterValidator(_coerce),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^\d{4}[-/]\d{2}[- ]?Q[1-4]$", "example": "2020-21-Q2"}
-    ),
+    WithJsonSchema(QUARTER_SCHEMA),
 ]

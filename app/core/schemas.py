@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     Strict,
     StringConstraints,
 )
@@ -74,11 +75,25 @@ def _normalised(value: object) -> object:
     return normalise_text(value) if isinstance(value, str) else value
 
 
+# The rule as the schema states it: `not` a refused character (before \r and \v become new
+# lines; lone surrogates, which regex dialects cannot name alike, are left to the validator),
+# and for a field that may not be empty, not only white space.
+_REFUSED_IN_SCHEMA = "\\x00-\\x08\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ufdd0-\\ufdef" + _NON_CHARACTERS
+REFUSED_SEARCH = f"[{_REFUSED_IN_SCHEMA}]"
+
+
 def text(max_length: int, min_length: int = 0) -> type[str]:
     """A text field under the text rule, of bounded length once normalised and trimmed."""
     return Annotated[  # type: ignore[return-value]
         str,
         StringConstraints(min_length=min_length, max_length=max_length),
+        Field(
+            json_schema_extra={
+                "not": {"anyOf": [{"pattern": REFUSED_SEARCH}, {"pattern": r"^\s*$"}]}
+            }
+            if min_length
+            else {"not": {"pattern": REFUSED_SEARCH}}
+        ),
         # Applied before the constraints above, whatever the order written here.
         BeforeValidator(_normalised),
         AfterValidator(_refuse_characters),

@@ -12,7 +12,7 @@ from app.core.errors import Invalid
 from app.core.exports import csv_response
 from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
-from app.core.quarters import Quarter, QuarterError
+from app.core.quarters import QUARTER_PATTERN, Quarter, QuarterError
 from app.core.schemas import Id
 from app.dashboard import service
 from app.dashboard.schemas import DashboardRead, DriftRead, Include, TrendRead
@@ -44,7 +44,13 @@ def _parse(text: str, field: str) -> Quarter:
 
 
 def _quarter_query(description: str, alias: str | None = None) -> Any:
-    return Query(alias=alias, max_length=20, description=description, examples=["2020-21-Q2"])
+    return Query(
+        alias=alias,
+        max_length=20,
+        description=description,
+        examples=["2020-21-Q2"],
+        json_schema_extra={"pattern": QUARTER_PATTERN},
+    )
 
 
 def quarter_or_current(
@@ -62,7 +68,14 @@ def quarter_filter(
 
 
 def quarter_in_path(
-    quarter: Annotated[str, Path(max_length=20, description="A quarter: `2020-21-Q2`.")],
+    quarter: Annotated[
+        str,
+        Path(
+            max_length=20,
+            description="A quarter: `2020-21-Q2`.",
+            json_schema_extra={"pattern": QUARTER_PATTERN},
+        ),
+    ],
 ) -> Quarter:
     return _parse(quarter, "quarter")
 

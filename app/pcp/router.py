@@ -8,7 +8,7 @@ from fastapi.responses import Response as FileResponse
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, IfNoneMatch, set_etag
 from app.core.db import SessionDep
-from app.core.openapi import tag
+from app.core.openapi import errors, tag
 from app.core.pagination import Page, PageDep
 from app.core.quarters import QuarterParam
 from app.core.schemas import Id
@@ -324,12 +324,17 @@ def delete_link(link_id: Annotated[Id, Path()], session: SessionDep, actor: Acto
         200: {
             "content": {media: {} for media in render.MEDIA_TYPES.values()},
             "description": "The quarterly update as a file.",
-        }
+        },
+        # A published version asked for that there is not.
+        **errors(404),
     },
 )
 def quarterly_update(
     session: SessionDep,
-    plan: Annotated[str, Query(max_length=80, description="e.g. police-and-crime-plan-2021-2024")],
+    plan: Annotated[
+        str,
+        Query(min_length=1, max_length=80, description="e.g. police-and-crime-plan-2021-2024"),
+    ],
     quarter: Annotated[QuarterParam, Query(description="e.g. 2022-23-Q1")],
     format: render.UpdateFormat = render.UpdateFormat.md,
     drafts: Annotated[

@@ -4,8 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.auth.dependencies import ActorDep
-from app.auth.service import ensure_admin
+from app.auth.dependencies import admin_actor
 from app.core.db import SessionDep
 from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
@@ -22,11 +21,7 @@ router = APIRouter(
 )
 
 
-def _admin(actor: ActorDep) -> None:
-    ensure_admin(actor)
-
-
-@router.get("/reminders", dependencies=[Depends(_admin)])
+@router.get("/reminders", dependencies=[Depends(admin_actor)])
 def list_reminders(
     session: SessionDep,
     page: PageDep,

@@ -12,7 +12,7 @@ from app.core.errors import Invalid
 from app.core.exports import XLSX, csv_response, xlsx_response
 from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
-from app.core.quarters import Quarter, QuarterError
+from app.core.quarters import QUARTER_PATTERN, Quarter, QuarterError
 from app.core.query import UpdatedSince, any_of, since, values
 from app.core.schemas import Day, Id
 from app.risks import service
@@ -129,7 +129,12 @@ def data_quality(
     strand: StrandQuery = None,
     as_at: Annotated[Day | None, Query(description="A past day; today by default.")] = None,
     quarter: Annotated[
-        str | None, Query(max_length=20, description="As at the quarter's end, e.g. 2020-21-Q2.")
+        str | None,
+        Query(
+            max_length=20,
+            description="As at the quarter's end, e.g. 2020-21-Q2.",
+            json_schema_extra={"pattern": QUARTER_PATTERN},
+        ),
     ] = None,
 ) -> DataQualityReport:
     """At-risk tasks with no open risk, open risks of finished tasks, risks past review."""

@@ -1,6 +1,7 @@
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from app.core.schemas import (
     Day,
@@ -17,6 +18,22 @@ from app.core.schemas import (
 )
 
 
+def _served(day: date) -> date:
+    if not 2000 <= day.year <= 2099:
+        raise ValueError("a strategy runs within the years the tracker serves, 2000 to 2099")
+    return day
+
+
+# A strategy's dates bound every quarter of it that is locked, reported or published.
+StrategyDay = Annotated[
+    Day,
+    AfterValidator(_served),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"}
+    ),
+]
+
+
 class StrategyCreate(InputModel):
     model_config = example(
         {
@@ -26,8 +43,8 @@ class StrategyCreate(InputModel):
         }
     )
     name: Name
-    starts_on: Day
-    ends_on: Day
+    starts_on: StrategyDay
+    ends_on: StrategyDay
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> "StrategyCreate":
@@ -39,8 +56,8 @@ class StrategyCreate(InputModel):
 class StrategyUpdate(InputModel):
     model_config = example({"ends_on": "2021-09-30"})
     name: Name | None = None
-    starts_on: Day | None = None
-    ends_on: Day | None = None
+    starts_on: StrategyDay | None = None
+    ends_on: StrategyDay | None = None
 
 
 class StrategyRead(OutputModel):

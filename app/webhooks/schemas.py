@@ -8,6 +8,7 @@ from app.core.schemas import Flag, Id, InputModel, OutputModel, example, text
 from app.webhooks.models import DeliveryStatus, EventType
 
 MIN_SECRET_LENGTH = 16
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]://[^\s/?#@:\[\]\\%]+(:[1-9][0-9]{0,3})?([/?][^\s#]*)?$"
 
 
 def _http_url(value: str) -> str:
@@ -34,7 +35,11 @@ def _distinct(events: list[EventType]) -> list[EventType]:
 Url = Annotated[
     text(2_000, 1),
     AfterValidator(_http_url),
-    Field(examples=["https://intranet.example.org/hooks/4p"]),
+    Field(
+        examples=["https://intranet.example.org/hooks/4p"],
+        # https, as the API requires unless a setting allows the host plain http.
+        json_schema_extra={"pattern": URL_PATTERN},
+    ),
 ]
 Secret = Annotated[
     text(200, MIN_SECRET_LENGTH),
