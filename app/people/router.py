@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Response, status
 from app.auth.dependencies import ActorDep, admin_actor
 from app.auth.service import ensure_admin
 from app.core.db import SessionDep
-from app.core.openapi import tag
+from app.core.openapi import errors, tag
 from app.core.pagination import Page, PageDep
 from app.core.schemas import Id
 from app.people import links, service
@@ -70,7 +70,7 @@ def list_people(session: SessionDep, actor: ActorDep, page: PageDep) -> Page[Per
     )
 
 
-@router.get("/people/{person_id}/responsibilities")
+@router.get("/people/{person_id}/responsibilities", responses=errors(403))
 def person_responsibilities(
     person_id: Id, session: SessionDep, actor: ActorDep
 ) -> ResponsibilitiesRead:
