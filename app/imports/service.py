@@ -128,17 +128,19 @@ def import_file(
     """
     settings = settings or get_settings()
     filename = " ".join(scrub_text(filename).split())[:200]
-    strand = _strand(session, strand_slug)
-    ensure_can_write(actor, strand.slug)
+    ensure_can_write(actor, strand_slug)
     added_on = added_on or today()
     if added_on > today():
         raise Invalid(f"{added_on} is in the future", field="added_on")
+    # Read before the first statement: on SQLite that statement takes the write lock, which
+    # every other strand's writes wait for, and reading a large workbook takes seconds.
     parsed = read_plan_file(
         content,
         filename,
         max_rows=settings.import_max_rows,
         max_unpacked_bytes=settings.import_max_unpacked_bytes,
     )
+    strand = _strand(session, strand_slug)
     if plan_name is not None and len(parsed.plans) > 1:
         raise Invalid(
             f"the file holds {len(parsed.plans)} plans; a plan name can only be given for one",

@@ -20,7 +20,6 @@ from app.core.quarters import Quarter
 from app.core.workdays import default_return_deadline, reminder_days
 from app.periods.models import QuarterLock, QuarterTimetable
 from app.periods.schemas import LockInfo, LockRead, TimetableRead, TimetableWrite
-from app.strategies import service as strategies
 from app.strategies.models import Strand, Strategy
 from app.webhooks.models import EventType
 from app.webhooks.service import emit
@@ -86,9 +85,10 @@ def prepare_lock(
 
     A quarter locked already is a 409 unless `if_locked` (closing quarters up to it)."""
     ensure_admin(actor)
-    # Whoever records an event holds a share lock on the strategy's row while checking for locks
-    # (see ensure_quarter_open), so this waits for those in flight and is then counted with them.
-    strategies.get_strategy(session=session, strategy_id=strategy.id, for_update=True)  # type: ignore[arg-type]
+    # Whoever writes something dated holds the strategy's quarter gate shared while checking for
+    # locks (see hold_quarters_open), so this waits for those in flight, is then counted with
+    # them, and holds off the next until the lock is committed.
+    _close_gate(session=session, strategy_id=strategy.id)  # type: ignore[arg-type]
     if quarter.last_day >= today():
         raise Invalid(
             f"{quarter} has not ended yet: lock it once its board report is published",
@@ -171,20 +171,44 @@ def list_locks(
     return [LockRead.model_validate(lock) for lock in rows], count(session, statement)
 
 
+# Closing a quarter and writing into it exclude each other through an advisory lock per strategy
+# (PostgreSQL's, on this constant and the strategy's id) that nothing else takes: writers hold it
+# shared, so they never wait for one another, nor for edits of the strategy's own row; closing
+# takes it exclusively. On SQLite every writing transaction holds the database's write lock from
+# its first statement, which already puts the two one after the other.
+QUARTER_GATE = 0x51_47_41_54  # "QGAT"
+
+
+def _gate_lock(strategy_id: Any, *, exclusive: bool = False) -> sa.Function:
+    lock = sa.func.pg_advisory_xact_lock if exclusive else sa.func.pg_advisory_xact_lock_shared
+    return lock(sa.literal(QUARTER_GATE, sa.Integer), sa.cast(strategy_id, sa.Integer))
+
+
+def hold_quarters_open(*, session: Session, strategy_id: int) -> None:
+    """Until this transaction ends, no quarter of the strategy can be closed."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(_gate_lock(strategy_id)))
+
+
+def _close_gate(*, session: Session, strategy_id: int) -> None:
+    """Wait for every write that checked the strategy's quarters to end, and hold off the next."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(_gate_lock(strategy_id, exclusive=True)))
+
+
 def ensure_quarter_open(*, session: Session, strand_id: int, day: date, field: str) -> None:
     """Refuse (409) a date on or before the end of a quarter closed for the strand's strategy.
 
-    The strategy's row is share-locked first, so that locking a quarter (which takes it for
-    update) waits for this transaction, and this one waits for a lock being taken: no event can
-    slip into a quarter between its figures being frozen and the lock being seen.
+    The strategy's quarter gate is held first (in the statement that finds the strategy), so
+    no quarter can close between this check and the commit of what the caller writes.
     """
-    strategy_id = session.execute(
-        sa.select(Strategy.id)
-        .join(Strand, Strand.strategy_id == Strategy.id)
-        .where(Strand.id == strand_id)
-        .with_for_update(of=Strategy, read=True, key_share=True)  # type: ignore[arg-type]
-    ).scalar_one()
-    ensure_open(session=session, strategy_id=strategy_id, day=day, field=field)
+    statement = sa.select(Strand.strategy_id).where(Strand.id == strand_id)
+    if session.connection().dialect.name == "postgresql":
+        statement = statement.add_columns(_gate_lock(Strand.strategy_id))
+    strategy_id = session.execute(statement).first()[0]  # type: ignore[index]
+    _refuse_if_closed(session=session, strategy_id=strategy_id, day=day, field=field)
 
 
 def closing_lock(*, session: Session, strategy_id: int, day: date) -> QuarterLock | None:
@@ -202,7 +226,13 @@ def closing_lock(*, session: Session, strategy_id: int, day: date) -> QuarterLoc
 
 
 def ensure_open(*, session: Session, strategy_id: int, day: date, field: str) -> None:
-    """Refuse (409) a date on or before the end of a closed quarter of the strategy."""
+    """Refuse (409) a date on or before the end of a closed quarter of the strategy, holding the
+    quarter gate so that none closes before the caller's write commits."""
+    hold_quarters_open(session=session, strategy_id=strategy_id)
+    _refuse_if_closed(session=session, strategy_id=strategy_id, day=day, field=field)
+
+
+def _refuse_if_closed(*, session: Session, strategy_id: int, day: date, field: str) -> None:
     lock = closing_lock(session=session, strategy_id=strategy_id, day=day)
     if lock is None:
         return
@@ -219,6 +249,7 @@ def ensure_quarter_writable(
     *, session: Session, strategy_id: int, quarter: Quarter, what: str
 ) -> None:
     """Refuse (409) a change to a record of a closed quarter (its return, its paper)."""
+    hold_quarters_open(session=session, strategy_id=strategy_id)
     lock = closing_lock(session=session, strategy_id=strategy_id, day=quarter.last_day)
     if lock is not None:
         raise Conflict(
