@@ -4,7 +4,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint format bench clean
+.PHONY: run test test-sqlite test-postgres lint format bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,7 @@ format: $(VENV)/.installed-dev
 # (browser, fuzzing) run in the SQLite pass only.
 test: lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	env -u SOAK_DATABASE_URL $(MAKE) --no-print-directory soak SOAK_ARGS="--seconds 20" && if [ -n "$$TEST_DATABASE_URL" ]; then SOAK_DATABASE_URL="$$TEST_DATABASE_URL" $(MAKE) --no-print-directory soak SOAK_ARGS="--seconds 20"; fi
 
 test-sqlite: $(VENV)/.installed-dev
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
@@ -48,6 +49,12 @@ test-postgres: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# A real server under concurrent writers and readers, then every acknowledged write reconciled
+# (make soak SOAK_ARGS="--writers 50 --seconds 180"); SOAK_DATABASE_URL names a scratch database,
+# emptied first, else a new SQLite file is used.
+soak: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -18,6 +18,14 @@ from starlette.responses import Response
 from app.api import api_router
 from app.core import idempotency
 from app.core.caching import ConditionalGet
+from app.core.capacity import (
+    Admission,
+    HealthCheck,
+    RetryDroppedReads,
+    health_engine,
+    request_capacity,
+    widen_thread_pool,
+)
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, writer
 from app.core.errors import install_error_handlers, problem
@@ -84,6 +92,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the in-process outbox worker unless the settings turn it off."""
     _freeze_start_up()
     settings: Settings = app.state.settings
+    widen_thread_pool(request_capacity(settings))
     background = None
     if settings.webhook_worker:
         background = BackgroundRunner(
@@ -97,6 +106,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if background is not None:
             await anyio.to_thread.run_sync(background.stop)
+        app.state.health.close(unless=app.state.engine)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -118,6 +128,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings)
     app.state.write_engine = writer(app.state.engine)
+    app.state.health = HealthCheck(health_engine(app.state.engine, settings))
     app.state.oidc = (
         Provider(
             issuer=settings.oidc_issuer,
@@ -156,6 +167,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         per_minute=settings.auth_failures_per_minute,
         burst=settings.auth_failure_burst,
     )
+    # Outside everything that may use the database, inside the headers every answer carries.
+    app.add_middleware(RetryDroppedReads)
+    app.add_middleware(
+        Admission,
+        capacity=request_capacity(settings),
+        wait_seconds=settings.db_pool_timeout_seconds,
+    )
     app.add_middleware(
         SecurityHeaders,
         frame_ancestors=settings.frame_ancestors,
@@ -189,23 +207,27 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.mount("/static", StaticFiles(packages=[("app.web", "static")]), name="static")
 
     @app.get("/healthz", tags=OPERATIONS, responses=errors(503))
-    def healthz(request: Request) -> JSONResponse:
-        """Alive, and the database answers."""
+    async def healthz(request: Request) -> JSONResponse:
+        """Alive, and the database answers (within a second, however busy the server is)."""
         try:
-            with request.app.state.engine.connect() as connection:
-                connection.execute(sa.text("SELECT 1"))
+            answered = await request.app.state.health.run(
+                lambda connection: connection.execute(sa.text("SELECT 1")).scalar_one()
+            )
         except sa.exc.SQLAlchemyError:
+            answered = None
+        if answered is None:
             return problem(503, "the database does not answer", kind="unavailable")
         return JSONResponse({"status": "ok", "database": "ok"})
 
     @app.get("/readyz", tags=OPERATIONS, responses=errors(503))
-    def readyz(request: Request) -> JSONResponse:
+    async def readyz(request: Request) -> JSONResponse:
         """Ready for traffic: the database answers, its schema is at the newest migration, and
         the identity provider's keys are at hand (when single sign-on is on)."""
         try:
-            with request.app.state.engine.connect() as connection:
-                current = current_revisions(connection)
+            current = await request.app.state.health.run(current_revisions)
         except sa.exc.SQLAlchemyError:
+            current = None
+        if current is None:
             return problem(503, "the database does not answer", kind="unavailable")
         expected = head_revisions()
         if current != expected:
@@ -218,7 +240,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         body = {"status": "ready", "database": "ok", "migration": ", ".join(sorted(current))}
         provider = request.app.state.oidc
         if provider is not None:
-            reason = provider.readiness()
+            reason = await request.app.state.health.in_thread(provider.readiness)
             # With keys kept, tokens still verify and API tokens work regardless: ready, and
             # saying why new keys cannot be had. With none, nobody can sign in through it.
             if reason is not None and not provider.has_keys:

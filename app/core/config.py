@@ -16,7 +16,20 @@ class Settings(BaseSettings):
         default="sqlite:///tracker.db",
         validation_alias=AliasChoices("DATABASE_URL", "TRACKER_DATABASE_URL"),
     )
-    sqlite_busy_timeout_ms: int = 30_000
+    sqlite_busy_timeout_ms: int = Field(
+        default=10_000,
+        gt=0,
+        description="How long a SQLite writer waits for the one writing before a 503 Retry-After.",
+    )
+    max_concurrent_requests: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Requests served at once (health checks aside); the next wait their turn up to the "
+            "pool timeout, then are a 503 Retry-After. 0: two per CPU and two more, at most as "
+            "many as the pool has connections."
+        ),
+    )
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_pool_timeout_seconds: float = Field(

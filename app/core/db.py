@@ -3,10 +3,13 @@
 SQLite is the embedded default: WAL so readers never wait for the writer, foreign keys on, a busy
 timeout, and write transactions that begin IMMEDIATE. A deferred transaction that reads and then
 writes cannot wait out another writer (SQLite fails it at once with `database is locked`), so every
-transaction that may write takes the write lock before its first read.
+transaction that may write takes the write lock before its first read. The process's writers wait
+for it in turn (see WriteTurn), for at most the busy timeout.
 """
 
+import collections
 import functools
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -73,6 +76,7 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         },
     )
     busy_timeout = settings.sqlite_busy_timeout_ms
+    turn = WriteTurn()
 
     @sa.event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -87,10 +91,75 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        immediate = connection.get_execution_options().get("sqlite_immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not connection.get_execution_options().get("sqlite_immediate", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not turn.take(timeout=busy_timeout / 1000):
+            raise sa.exc.TimeoutError(
+                f"no turn to write within {busy_timeout} ms: another write holds the database"
+            )
+        connection.info[HOLDS_TURN] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _end_turn(connection.info)
+            raise
+
+    def _end_turn(info: dict[str, Any]) -> None:
+        if info.pop(HOLDS_TURN, False):
+            turn.pass_on()
+
+    @sa.event.listens_for(engine, "commit")
+    @sa.event.listens_for(engine, "rollback")
+    def _ended(connection: sa.Connection) -> None:
+        _end_turn(connection.info)
+
+    @sa.event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        # A connection given back (or dropped) in the middle of its transaction.
+        _end_turn(record.info)
 
     return engine
+
+
+HOLDS_TURN = "holds_sqlite_write_turn"
+
+
+class WriteTurn:
+    """SQLite has one writer at a time. Without this, every other writer polls the file's lock
+    with growing sleeps and whoever polls at the right moment wins, so some wait far longer than
+    others; here the process's writers wait blocked, in order of arrival, and each is handed the
+    turn the moment the one before it ends."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiting: collections.deque[threading.Lock] = collections.deque()
+
+    def take(self, *, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the turn; whether it was had."""
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            signal = threading.Lock()
+            signal.acquire()
+            self._waiting.append(signal)
+        if signal.acquire(timeout=timeout):
+            return True
+        with self._mutex:
+            if signal in self._waiting:
+                self._waiting.remove(signal)
+                return False
+        # The turn was handed over just as the wait ran out: it is ours.
+        return True
+
+    def pass_on(self) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._held = False
 
 
 def _ping_when_idle(engine: Engine, after_seconds: float) -> None:

@@ -98,6 +98,10 @@ class TooManyRequests(DomainError):
     kind = "too-many-requests"
 
 
+DATABASE_CONNECTION_DROPPED = "database_connection_dropped"
+"""Set in a request's state when its database connection turned out to have been dropped."""
+
+
 def problem(
     status: int,
     detail: str,
@@ -179,8 +183,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(409, "The change conflicts with existing data.", kind="conflict")
 
     @app.exception_handler(OperationalError)
-    async def _operational(_: Request, exc: OperationalError) -> JSONResponse:
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", exc.orig)
+        if exc.connection_invalidated:
+            # A read is served again on a fresh connection (see app.core.capacity).
+            setattr(request.state, DATABASE_CONNECTION_DROPPED, True)
         return problem(
             503,
             "The database is busy or unavailable; try again shortly.",
