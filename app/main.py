@@ -173,6 +173,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         Admission,
         capacity=request_capacity(settings),
         wait_seconds=settings.db_pool_timeout_seconds,
+        write_wait_seconds=settings.sqlite_busy_timeout_ms / 1000,
     )
     app.add_middleware(
         SecurityHeaders,

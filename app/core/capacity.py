@@ -9,6 +9,7 @@ is otherwise a quick 503 with `Retry-After`, so that a client is told rather tha
 import asyncio
 import logging
 import os
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
-from app.core.db import READ_METHODS, normalise_url
+from app.core.db import READ_METHODS, WRITE_DEADLINE, normalise_url
 from app.core.errors import DATABASE_CONNECTION_DROPPED, problem
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,13 @@ class Admission:
     """Lets at most `capacity` requests in at once; the next wait their turn up to
     `wait_seconds`, then are a 503 with `Retry-After`. Health checks go straight through."""
 
-    def __init__(self, app: ASGIApp, *, capacity: int, wait_seconds: float) -> None:
+    def __init__(
+        self, app: ASGIApp, *, capacity: int, wait_seconds: float, write_wait_seconds: float
+    ) -> None:
         self.app = app
         self.capacity = capacity
         self.wait_seconds = wait_seconds
+        self.write_wait_seconds = write_wait_seconds
         # One per event loop (a server has one; tests may serve one app from several).
         self._places: weakref.WeakKeyDictionary[Any, anyio.Semaphore] = weakref.WeakKeyDictionary()
 
@@ -58,6 +62,7 @@ class Admission:
         places = self._places.get(loop)
         if places is None:
             places = self._places[loop] = anyio.Semaphore(self.capacity)
+        arrived = time.monotonic()
         admitted = False
         with anyio.move_on_after(self.wait_seconds):
             await places.acquire()
@@ -67,9 +72,12 @@ class Admission:
             response = problem(503, AT_CAPACITY, kind="unavailable", headers={"Retry-After": "1"})
             await response(scope, receive, send)
             return
+        # Every wait for SQLite's write lock this request makes comes out of one budget.
+        deadline = WRITE_DEADLINE.set(arrived + self.write_wait_seconds)
         try:
             await self.app(scope, receive, send)
         finally:
+            WRITE_DEADLINE.reset(deadline)
             places.release()
 
 

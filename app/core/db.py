@@ -11,8 +11,9 @@ import collections
 import functools
 import threading
 import time
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -94,7 +95,11 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         if not connection.get_execution_options().get("sqlite_immediate", False):
             connection.exec_driver_sql("BEGIN")
             return
-        if not turn.take(timeout=busy_timeout / 1000):
+        wait = busy_timeout / 1000
+        deadline = WRITE_DEADLINE.get()
+        if deadline is not None:
+            wait = min(wait, max(0.0, deadline - time.monotonic()))
+        if not turn.take(timeout=wait):
             raise sa.exc.TimeoutError(
                 f"no turn to write within {busy_timeout} ms: another write holds the database"
             )
@@ -123,6 +128,26 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
 
 
 HOLDS_TURN = "holds_sqlite_write_turn"
+P = ParamSpec("P")
+R = TypeVar("R")
+WRITE_DEADLINE: ContextVar[float | None] = ContextVar("write_deadline", default=None)
+"""By when (`time.monotonic()`) the request being served must have had each turn to write on
+SQLite: its waits together stay within the busy timeout, however many transactions it makes."""
+
+
+def unhurried(work: Callable[P, R]) -> Callable[P, R]:
+    """`work` waiting for its turn the whole busy timeout, whatever the request's deadline: for
+    what must follow a committed write, such as storing its answer for retries."""
+
+    @functools.wraps(work)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = WRITE_DEADLINE.set(None)
+        try:
+            return work(*args, **kwargs)
+        finally:
+            WRITE_DEADLINE.reset(token)
+
+    return run
 
 
 class WriteTurn:

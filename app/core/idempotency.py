@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.base import UTCDateTime, utcnow
-from app.core.db import writer
+from app.core.db import unhurried, writer
 from app.core.errors import problem
 
 MAX_KEY_LENGTH = 200
@@ -245,7 +245,8 @@ class IdempotencyMiddleware:
                 ).decode("utf-8", "replace")
                 with anyio.CancelScope(shield=True):
                     await anyio.to_thread.run_sync(
-                        _finish,
+                        # Its write is done (or failed): storing the answer must not fail.
+                        unhurried(_finish),
                         engine,
                         pending.owner,
                         key,

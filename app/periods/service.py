@@ -207,7 +207,7 @@ def ensure_quarter_open(*, session: Session, strand_id: int, day: date, field: s
     statement = sa.select(Strand.strategy_id).where(Strand.id == strand_id)
     if session.connection().dialect.name == "postgresql":
         statement = statement.add_columns(_gate_lock(Strand.strategy_id))
-    strategy_id = session.execute(statement).first()[0]  # type: ignore[index]
+    strategy_id = session.execute(statement).one()[0]
     _refuse_if_closed(session=session, strategy_id=strategy_id, day=day, field=field)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from app.core.capacity import AT_CAPACITY
 from app.core.config import Settings
-from app.core.db import make_engine
+from app.core.db import make_engine, write_session
 from app.main import create_app
 from tests import factories
 from tests.live import serve
@@ -142,3 +142,23 @@ def end_pooled_connection(engine: Engine) -> None:
         pid = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
     with sa.create_engine(engine.url, poolclass=sa.pool.NullPool).connect() as other:
         other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+def test_a_sqlite_writer_waits_its_busy_timeout_for_its_turn_then_is_a_503(
+    settings: Settings, database_url: str, admin: dict
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only: PostgreSQL writers wait for rows, up to the lock timeout")
+    quick = settings.model_copy(update={"sqlite_busy_timeout_ms": 500})
+    engine = make_engine(database_url, quick)
+    try:
+        with TestClient(create_app(quick, engine=engine)) as client:
+            with write_session(engine) as holder:
+                # This process's one writer, in the middle of its transaction.
+                holder.execute(sa.text("DELETE FROM strategy WHERE id = 0"))
+                waited = client.post("/api/v1/strategies", json=factories.STRATEGY, headers=admin)
+            after = client.post("/api/v1/strategies", json=factories.STRATEGY, headers=admin)
+    finally:
+        engine.dispose()
+    assert (waited.status_code, waited.headers["retry-after"]) == (503, "1")
+    assert after.status_code == 201
