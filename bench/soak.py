@@ -18,6 +18,7 @@ or 5 s after it.
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import random
@@ -136,7 +137,8 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "TRACKER_LOG_LEVEL": "WARNING",
+        # One JSON line per request: the server's own account of how long each took.
+        "TRACKER_LOG_LEVEL": "INFO",
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
@@ -444,12 +446,12 @@ def reconcile(base: str, admin: str, tally: Tally, started_at: datetime) -> Reco
     headers = {"Authorization": f"Bearer {admin}"}
     with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
         kept: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-        touched = {w.task_id for w in tally.writes if w.kind in ("status", "comment")}
-        histories = {}
-        for task_id in sorted(t for t in touched if t is not None):
-            histories[task_id] = got(http, f"{API}/tasks/{task_id}/history")
-            for event in histories[task_id]:
-                kept["status"][event["note"]].append(event)
+        histories: dict[int, list[dict]] = defaultdict(list)
+        for event in pages(http, f"{API}/status-events"):
+            histories[event["task_id"]].append(event)
+            kept["status"][event["note"]].append(event)
+        commented = {w.task_id for w in tally.writes if w.kind == "comment"}
+        for task_id in sorted(t for t in commented if t is not None):
             for comment in got(http, f"{API}/tasks/{task_id}/comments"):
                 kept["comment"][comment["body"]].append(comment)
         tasks = pages(http, f"{API}/tasks")
@@ -546,6 +548,31 @@ def discover(base: str, admin: str) -> World:
         strands={s["slug"]: s["id"] for s in strands if s["slug"] in plans},
         plans=plans,
         tasks={slug: [t for p in ids for t in by_plan[p]] for slug, ids in plans.items()},
+    )
+
+
+def server_side(log: Path, since: datetime) -> str:
+    """The server's durations for the load's requests, from its access log: the clients' own
+    figures also hold the time their process waited for a core on a loaded machine."""
+    durations: dict[str, list[float]] = defaultdict(list)
+    for line in log.read_text(errors="replace").splitlines():
+        if '"tracker.access"' not in line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("path") in ("/healthz", "/readyz") or entry["time"] < since.isoformat():
+            continue
+        durations["all"].append(entry["duration_ms"] / 1000)
+        if entry["status"] == 503:
+            durations["503"].append(entry["duration_ms"] / 1000)
+    every, unavailable = durations["all"], durations["503"]
+    return (
+        f"  server side: {len(every)} requests, p50 {percentile(every, 0.5) * 1000:.0f} ms, "
+        f"p99 {percentile(every, 0.99) * 1000:.0f} ms, max {max(every, default=0):.1f} s; "
+        f"503s p99 {percentile(unavailable, 0.99) * 1000:.0f} ms, "
+        f"max {max(unavailable, default=0):.1f} s"
     )
 
 
@@ -669,6 +696,7 @@ def main(argv: list[str] | None = None) -> int:
     url = args.database_url or f"sqlite:///{scratch / 'soak.db'}"
     label = url.split(":", 1)[0].split("+", 1)[0]
     clients = clients_for(args.writers, args.readers, SEEDED_SLUGS)
+    began = time.monotonic()
     tokens = prepare(url, clients)
     port = free_port()
     log = scratch / "server.log"
@@ -676,14 +704,19 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     try:
         world = discover(base, tokens["soak admin"])
+        set_up = time.monotonic() - began
         load = load_average()
         started_at = datetime.now(UTC)
         run = uuid.uuid4().hex[:8]
         tally = asyncio.run(run_load(base, tokens, clients, world, args.seconds, args.timeout, run))
+        loaded = time.monotonic()
         result = reconcile(base, tokens["soak admin"], tally, started_at)
+        reconciled = time.monotonic() - loaded
     finally:
         stop_server(server)
     reasons = report(label, args, tally, result, load)
+    print(server_side(log, started_at))
+    print(f"  set up in {set_up:.0f} s, reconciled in {reconciled:.0f} s")
     if reasons:
         print(f"FAIL ({label}); the server's log is {log}")
         for reason in reasons:
