@@ -106,7 +106,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if background is not None:
             await anyio.to_thread.run_sync(background.stop)
-        app.state.health.close(unless=app.state.engine)
+        await app.state.health.close(unless=app.state.engine)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -210,13 +210,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @app.get("/healthz", tags=OPERATIONS, responses=errors(503))
     async def healthz(request: Request) -> JSONResponse:
         """Alive, and the database answers (within a second, however busy the server is)."""
-        try:
-            answered = await request.app.state.health.run(
-                lambda connection: connection.execute(sa.text("SELECT 1")).scalar_one()
-            )
-        except sa.exc.SQLAlchemyError:
-            answered = None
-        if answered is None:
+        if not await request.app.state.health.alive():
             return problem(503, "the database does not answer", kind="unavailable")
         return JSONResponse({"status": "ok", "database": "ok"})
 
