@@ -47,6 +47,11 @@ def settings(database_url: str) -> Settings:
         token_touch_seconds=0,
         write_rate_per_minute=0,
         auth_failures_per_minute=0,
+        # So do the limit on requests served at once and SQLite's turn to write: the other tests,
+        # run on a loaded machine, are served as many at once as the pool allows and wait as long
+        # for SQLite as ever.
+        max_concurrent_requests=30,
+        sqlite_busy_timeout_ms=30_000,
         webhook_worker=False,
         # The tests' webhook receivers listen on plain http on this machine.
         webhook_http_hosts=["127.0.0.1"],
