@@ -187,6 +187,18 @@ class WriteTurn:
                 self._held = False
 
 
+def allow_idle_between_statements(session: Session, milliseconds: int) -> None:
+    """Let this transaction sit idle between statements for up to `milliseconds` (PostgreSQL).
+
+    For the rare transaction that does seconds of work in Python between its reads and its
+    writes, such as rendering every format of a paper it then stores, which the server would
+    otherwise end as a forgotten transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text(f"SET LOCAL idle_in_transaction_session_timeout = {int(milliseconds)}")
+        )
+
+
 def _ping_when_idle(engine: Engine, after_seconds: float) -> None:
     """Ping a pooled connection before use only once it has sat idle `after_seconds`.
 

@@ -16,9 +16,14 @@ from sqlmodel import Session, select
 from app.audit import service as audit
 from app.auth.service import Actor, ensure_admin
 from app.core.base import utcnow
+from app.core.db import allow_idle_between_statements
 from app.core.errors import Conflict, NotFound
 from app.periods.models import Publication, PublicationFile, Restatement
 from app.periods.schemas import PublicationFileRead, PublicationRead
+
+# How long a publishing transaction may sit idle while it renders (the PDF takes seconds, more on a
+# busy server); a forgotten transaction is still ended, later than the usual idle timeout.
+RENDERING_IDLE_MS = 300_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,8 @@ def pending_restatement(*, session: Session, kind: str, key: str) -> Restatement
 def ensure_publishable(*, session: Session, actor: Actor, kind: str, key: str) -> int:
     """The version the next publication will be; 409 when the latest stands unrestated."""
     ensure_admin(actor)
+    # Every format is rendered between this check and the stores that follow it, in one transaction.
+    allow_idle_between_statements(session, RENDERING_IDLE_MS)
     current = latest(session=session, kind=kind, key=key)
     if current is None:
         return 1
