@@ -180,6 +180,7 @@ def bulk_update(
     status: Annotated[str, Form(max_length=20)] = "",
     effective_date: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=5_000)] = "",
+    # `review` shows what will be written, `back` reopens the form, `apply` writes.
     step: Annotated[str, Form(max_length=10)] = "review",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
@@ -242,13 +243,15 @@ def bulk_update(
     except ValueError:
         return again([f"{status!r} is not a status."])
     if step != "apply":
+        # Confirming shows what will be written, read-only; "Back" opens it to change again.
         return html(
             request,
             "update.html",
             actor=actor,
             chosen=chosen,
             typed=typed,
-            confirm=True,
+            confirm=step != "back",
+            effective_on=(batch.events[0].effective_date if batch else None) or today(),
             errors=[],
             changed=[],
             update=_update_defaults(quarter),

@@ -66,7 +66,21 @@ def test_a_lead_records_the_quarter_end_update_a_comment_and_the_return(
         page.get_by_label("Note", exact=True).fill(note)
         page.click("button[value=review]")
         page.wait_for_selector("h1:text('Confirm the update')")
+        fields = "main form :is(select, textarea, input:not([type=hidden]))"
+        assert page.locator(fields).count() == 0
+        assert page.locator("#to-write dd").all_inner_texts() == [
+            "5 tasks, listed below",
+            "Complete",
+            Quarter.of(today()).previous().last_day.strftime("%-d %B %Y"),
+            note,
+        ]
         check(page, "update-confirm")
+        page.click("button[value=back]")
+        page.wait_for_selector("h1:text('Check the update')")
+        assert page.locator("#u-note").input_value() == note
+        assert page.locator("#u-date").input_value() == day
+        page.click("button[value=review]")
+        page.wait_for_selector("h1:text('Confirm the update')")
         page.click("button[value=apply]")
         page.wait_for_selector("h1:text('Update recorded')")
         assert page.locator("[role=status]").inner_text() == "5 tasks updated."

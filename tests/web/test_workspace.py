@@ -239,3 +239,45 @@ def test_absurd_ids_are_refused_plainly(browser_as, strands: dict) -> None:
     )
     assert (missing.status_code, "no task with id 999999" in missing.text) == (404, True)
     assert lead.get("/workspace/risks/new", params={"task_id": huge}).status_code == 422
+
+
+def test_the_confirm_step_shows_what_will_be_written_read_only_and_back_reopens_it(
+    browser_as, strands: dict, client: TestClient, admin: dict
+) -> None:
+    lead = browser_as("hate lead")
+    two = strands["hate_tasks"][:2]
+    fields = {"status": "complete", "effective_date": "2020-06-30", "note": "Signed off"}
+    review = update(lead, two, step="review", **fields)
+    assert review.status_code == 200
+    summary = re.search(r'<dl class="summary" id="to-write">(.*?)</dl>', review.text, re.S)[1]
+    assert re.findall(r"<dd[^>]*>(.*?)</dd>", summary) == [
+        "2 tasks, listed below",
+        "Complete",
+        "30 June 2020",
+        "Signed off",
+    ]
+    assert re.findall(r"<(select|textarea)|<input (?![^>]*hidden)", review.text) == []
+    for name, value in fields.items():
+        assert f'<input type="hidden" name="{name}" value="{value}">' in review.text
+    assert re.findall(
+        r'<button type="submit" name="step" value="(\w+)">(\w+)</button>', review.text
+    ) == [
+        ("back", "Back"),
+        ("apply", "Confirm"),
+    ]
+    back = update(lead, two, step="back", **fields)
+    assert back.status_code == 200
+    assert '<option value="complete" selected>' in back.text
+    assert 'name="effective_date" type="date" value="2020-06-30"' in back.text
+    assert ">Signed off</textarea>" in back.text
+    for task in two:
+        assert history(client, admin, task) == [("ongoing", "2020-04-01")]
+
+    comment = update(lead, two[:1], step="review", status="", note="Forum next week")
+    summary = re.search(r'<dl class="summary" id="to-write">(.*?)</dl>', comment.text, re.S)[1]
+    assert re.findall(r"<dd[^>]*>(.*?)</dd>", summary) == [
+        "1 task, listed below",
+        "No change: the note is added to each task as a comment",
+        "Forum next week",
+    ]
+    assert client.get(f"/api/v1/tasks/{two[0]['id']}/comments", headers=admin).json() == []
