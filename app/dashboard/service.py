@@ -241,6 +241,64 @@ def count_quarters(
     return counted
 
 
+@dataclass(frozen=True, slots=True)
+class CountedTask:
+    """A task a quarter's count holds, with its status as at the quarter's end and now."""
+
+    id: int
+    plan: str
+    pillar: Pillar
+    task_no: int | None
+    title: str
+    owner: str
+    status: Status
+    status_now: Status
+
+
+def counted_tasks(
+    *, session: Session, strategy: Strategy, quarter: Quarter, strand: Strand, status: Status | None
+) -> list[CountedTask]:
+    """The tasks behind a strand's count of a quarter (of one status, or all its total holds).
+
+    Read from the spans `span_count` sums, on the same conditions as `_count_statement` (the
+    span holds at the quarter's end, its plan is the strategy's and was live then), so that a
+    count and its list always agree.
+    """
+    spans.rebuild_pending(session)
+    quarter_end = _quarter_ends(1)
+    statement = (
+        sa.select(
+            Task.id,
+            DeliveryPlan.name,
+            StatusSpan.pillar,
+            Task.task_no,
+            Task.title,
+            Task.owner,
+            StatusSpan.status,
+            Task.status,
+        )
+        .select_from(quarter_end)
+        .join(StatusSpan, _holds_at(StatusSpan, quarter_end))
+        .join(DeliveryPlan, _live_plan(StatusSpan.plan_id, quarter_end))
+        .join(Task, Task.id == StatusSpan.task_id)
+        .where(StatusSpan.plan_id.in_(_plans_of()), DeliveryPlan.strand_id == strand.id)
+        .order_by(
+            DeliveryPlan.position,
+            DeliveryPlan.id,
+            sa.case({p.value: i for i, p in enumerate(Pillar)}, value=StatusSpan.pillar),
+            Task.task_no,
+            Task.id,
+        )
+    )
+    if status is not None:
+        statement = statement.where(StatusSpan.status == status)
+    rows = session.execute(statement, _quarter_params(strategy.id, [quarter]))  # type: ignore[arg-type]
+    return [
+        CountedTask(task_id, plan, Pillar(pillar), no, title, owner, Status(held), Status(now))
+        for task_id, plan, pillar, no, title, owner, held, now in rows
+    ]
+
+
 # Assembling the figures of the (few) strands and plans
 
 

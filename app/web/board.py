@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.core.db import SessionDep
-from app.core.errors import DomainError
+from app.core.errors import DomainError, NotFound
 from app.core.quarters import Quarter, QuarterError, quarter_range
 from app.dashboard import service as dashboard
 from app.periods.service import current_quarter
@@ -19,6 +19,7 @@ from app.reports import charts
 from app.reports import service as reports
 from app.reports.render.html import datauri
 from app.strategies import service as strategies
+from app.tasks.models import Status
 from app.web.access import signed_in
 from app.web.render import html
 
@@ -81,4 +82,52 @@ def board(
         chart_title=title,
         report=report,
         statuses=STATUSES,
+    )
+
+
+@router.get("/board/tasks")
+def counted_tasks(
+    request: Request,
+    session: SessionDep,
+    quarter: Annotated[str, Query(max_length=20)],
+    strand: Annotated[str, Query(max_length=80)],
+    status: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """The tasks behind one of the board's counts, with their status as at the quarter's end."""
+    actor = signed_in(request, session)
+    if actor is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    labels = dict(STATUSES)
+    if status and status not in labels:
+        message = f"{status!r} is not one of the counted statuses: {', '.join(labels)}"
+        return html(
+            request, "message.html", 422, actor=actor, title="No such count", message=message
+        )
+    try:
+        strategy = strategies.current_strategy(session=session)
+        chosen = Quarter.parse(quarter)
+        record = strategies.get_strand(session=session, slug=strand, strategy_id=strategy.id)
+    except QuarterError as error:
+        return html(
+            request, "message.html", 422, actor=actor, title="No such quarter", message=str(error)
+        )
+    except NotFound as error:
+        return html(
+            request, "message.html", 404, actor=actor, title="No such strand", message=error.detail
+        )
+    found = dashboard.counted_tasks(
+        session=session,
+        strategy=strategy,
+        quarter=chosen,
+        strand=record,
+        status=Status(status) if status else None,
+    )
+    return html(
+        request,
+        "board_tasks.html",
+        actor=actor,
+        strand=record,
+        quarter=chosen,
+        status_label=labels.get(status),
+        tasks=found,
     )

@@ -146,6 +146,10 @@ def test_a_viewer_sees_no_write_control_and_another_lead_cannot_reach_the_tasks(
                 page.goto(f"{base}/board?quarter=2020-21-Q1")
                 assert page.locator("img.chart").evaluate("img => img.naturalWidth") > 0
                 check(page, "board")
+                page.click("a[aria-label='7 tasks of Hate Crime']")
+                page.wait_for_selector("h1:text('Hate Crime: 7 tasks at the end of 2020/21 Q1')")
+                assert page.locator("#counted tbody tr").count() == 7
+                check(page, "board-tasks")
                 page.goto(f"{base}/workspace/risks?strand=hate-crime")
                 check(page, "risks")
                 page.goto(f"{base}/?quarter=2020-21-Q1")
