@@ -46,6 +46,7 @@ from app.reports.pages import router as pages_router
 from app.web.board import router as board_router
 from app.web.docs import install_docs
 from app.web.pages import router as web_router
+from app.web.papers import router as paper_router
 from app.web.risks import router as risks_router
 from app.webhooks.metrics import WebhookBacklogCollector
 from app.webhooks.worker import Worker as WebhookWorker
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(sign_in_router)
     app.include_router(board_router)
     app.include_router(risks_router)
+    app.include_router(paper_router)
     install_docs(app)
     app.mount("/static", StaticFiles(packages=[("app.web", "static")]), name="static")
 

@@ -65,12 +65,11 @@ def _later_closed(session: Session, strategy: Strategy, quarter: Quarter) -> Qua
     return lock
 
 
-def publish(
-    *, session: Session, actor: Actor, strategy_id: int | None, quarter: Quarter
-) -> Publication:
-    """Publish the quarter's paper (admin): close it and every earlier quarter, and store it."""
-    ensure_admin(actor)
-    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+def _to_publish(
+    session: Session, actor: Actor, strategy: Strategy, quarter: Quarter
+) -> tuple[DashboardRead, BoardReport, list[dict[str, Any]]]:
+    """Close the quarter and every earlier one, and build the paper as it is then published:
+    its figures, the report of its next version and what changed since the version before."""
     key = papers.key_of(strategy.id, quarter)  # type: ignore[arg-type]
     version = publications.ensure_publishable(session=session, actor=actor, kind=KIND, key=key)
     dashboard.close_quarters(session=session, actor=actor, strategy=strategy, through=quarter)
@@ -95,6 +94,30 @@ def publish(
         version=version,
         restatement=note,
     )
+    return figures, report, changes
+
+
+def preview(*, session: Session, actor: Actor, strategy_id: int | None, quarter: Quarter) -> bytes:
+    """The paper's web page as publishing it now would store it (admin), writing nothing: it is
+    built inside a savepoint that is rolled back, quarters closed and all."""
+    ensure_admin(actor)
+    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    savepoint = session.begin_nested()
+    try:
+        _, report, _ = _to_publish(session, actor, strategy, quarter)
+        return render.render(report, ReportFormat.html)
+    finally:
+        savepoint.rollback()
+
+
+def publish(
+    *, session: Session, actor: Actor, strategy_id: int | None, quarter: Quarter
+) -> Publication:
+    """Publish the quarter's paper (admin): close it and every earlier quarter, and store it."""
+    ensure_admin(actor)
+    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    key = papers.key_of(strategy.id, quarter)  # type: ignore[arg-type]
+    figures, report, changes = _to_publish(session, actor, strategy, quarter)
     files = [
         publications.Rendered(
             format=fmt.value,

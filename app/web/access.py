@@ -7,7 +7,7 @@ every workspace page answers alike.
 from fastapi import Request
 from sqlmodel import Session
 
-from app.auth.service import Actor, ensure_can_write
+from app.auth.service import Actor, ensure_admin, ensure_can_write
 from app.core.errors import Forbidden
 from app.people import sessions
 
@@ -20,6 +20,15 @@ def signed_in(request: Request, session: Session) -> Actor | None:
 def may_write(actor: Actor, strand_slug: str) -> bool:
     try:
         ensure_can_write(actor, strand_slug)
+    except Forbidden:
+        return False
+    return True
+
+
+def is_admin(actor: Actor) -> bool:
+    """Offered what only admins may do (the board paper's writes); the services decide."""
+    try:
+        ensure_admin(actor)
     except Forbidden:
         return False
     return True

@@ -19,6 +19,7 @@ from app.reports import charts
 from app.reports import service as reports
 from app.reports.render.html import datauri
 from app.strategies import service as strategies
+from app.strategies.models import Strategy
 from app.tasks.models import Status
 from app.web.access import signed_in
 from app.web.render import html
@@ -30,6 +31,12 @@ STATUSES = (("complete", "Complete"), ("ongoing", "Ongoing"), ("at_risk", "At ri
 
 def _quarter_label(quarter: Quarter) -> str:
     return f"Q{quarter.number}\n{quarter.financial_year.replace('-', '/')}"
+
+
+def latest_quarter(strategy: Strategy) -> Quarter:
+    """The quarter the board reports on next: the last one ended, within the strategy."""
+    first = Quarter.of(strategy.starts_on)
+    return max(first, min(current_quarter().previous(), Quarter.of(strategy.ends_on)))
 
 
 @router.get("/board")
@@ -45,8 +52,7 @@ def board(
     try:
         strategy = strategies.current_strategy(session=session)
         first = Quarter.of(strategy.starts_on)
-        latest = max(first, min(current_quarter().previous(), Quarter.of(strategy.ends_on)))
-        chosen = Quarter.parse(quarter) if quarter else latest
+        chosen = Quarter.parse(quarter) if quarter else latest_quarter(strategy)
         report = reports.build(session=session, strategy_id=strategy.id, quarter=chosen)
         quarters = list(quarter_range(first, max(first, chosen)))
         figures = dashboard.figures_of(session=session, strategy=strategy, quarters=quarters)

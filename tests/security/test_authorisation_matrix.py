@@ -39,6 +39,9 @@ NOT_TOKEN_ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/me"): "a person's own setting: a token has none, a 409 (tests/reminders)",
     ("POST", "/workspace/risks"): "a page form (tests/web)",
     ("POST", "/workspace/risks/{ref}"): "a page form (tests/web)",
+    ("POST", "/board/paper"): "a page form, admins only (tests/web/test_paper.py)",
+    ("POST", "/board/paper/publish"): "a page form, admins only (tests/web/test_paper.py)",
+    ("POST", "/board/paper/restatements"): "a page form, admins only (tests/web/test_paper.py)",
 }
 
 

@@ -44,6 +44,7 @@ def strands(client: TestClient, admin: dict, make_token: TokenMaker) -> dict[str
                 "lead", strands=("digital-crime-and-fraud",), name="Fraud lead"
             ),
             "viewer": make_token("viewer", name="Board secretary"),
+            "author": make_token("admin", name="Board author"),
         },
     }
 

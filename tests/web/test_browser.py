@@ -165,3 +165,40 @@ def test_a_viewer_sees_no_write_control_and_another_lead_cannot_reach_the_tasks(
             assert forged.status == 403
             page.context.close()
     assert client.get(f"/api/v1/tasks/{task['id']}/comments", headers=admin).json() == []
+
+
+def test_the_board_author_edits_publishes_and_restates_the_paper(
+    app: FastAPI, client: TestClient, admin: dict, strands: dict
+) -> None:
+    purpose = "To update the board on **2020/21 Q1**."
+    with serve(app) as base, chromium() as browser:
+        page = sign_in(browser, base, strands["tokens"]["author"])
+        page.goto(f"{base}/board/paper?quarter=2020-21-Q1")
+        page.fill("#p-purpose-body", purpose)
+        page.click("button[value=preview]")
+        page.wait_for_selector("#previews .preview strong:text('2020/21 Q1')")
+        assert page.locator("#p-purpose-body").input_value() == purpose
+        check(page, "paper-draft")
+        page.click("button[value=save]")
+        page.wait_for_selector("[role=status]:text('The draft was saved.')")
+        page.click("#to-publish")
+        page.wait_for_selector("h1:text('Publish the board paper: 2020/21 Q1')")
+        frame = page.frame_locator("iframe.paper-preview")
+        frame.locator("p:text('Published version 1.')").wait_for()
+        written = frame.locator("p", has_text="To update the board on")
+        assert written.inner_html() == "To update the board on <strong>2020/21 Q1</strong>."
+        check(page, "paper-publish")
+        page.click("button:text('Confirm and publish version 1')")
+        page.wait_for_selector("[role=status]:text('Version 1 of the paper was published.')")
+        assert page.locator("#published strong").first.inner_text() == "2020/21 Q1"
+        assert page.locator("#published textarea, #published input").count() == 0
+        check(page, "paper-published")
+        page.fill("#p-reason", "Two Hate Crime tasks were left out.")
+        page.click("button:text('Restate with this reason')")
+        page.wait_for_selector("[role=status]:text('The paper is reopened for correction')")
+        assert page.locator("#p-purpose-body").input_value() == purpose
+        check(page, "paper-restating")
+    versions = client.get("/api/v1/board-papers/2020-21-Q1/versions", headers=admin).json()
+    assert [(v["version"], v["published_by"]) for v in versions] == [(1, "Board author")]
+    paper = client.get("/api/v1/board-papers/2020-21-Q1", headers=admin).json()
+    assert (paper["status"], paper["sections"][0]["body"]) == ("draft", purpose)
