@@ -4,9 +4,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
+from app.core.config import Settings
+from app.main import create_app
 from tests import factories
 from tests.conftest import TokenMaker
+from tests.people.conftest import oidc_settings
+from tests.people.provider import Provider, running
 
 HERE = {"Origin": "http://testserver"}
 
@@ -67,3 +72,15 @@ def browser_as(app: FastAPI, strands: dict) -> Iterator[Callable[[str], TestClie
     yield sign_in
     for client in opened:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    """The force's identity provider (a real OpenID Connect one on 127.0.0.1)."""
+    yield from running()
+
+
+@pytest.fixture
+def sso_app(settings: Settings, engine: Engine, provider: Provider) -> FastAPI:
+    """The app on the test's database, offering sign-in with the provider."""
+    return create_app(oidc_settings(settings, provider), engine=engine)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from app.core.base import today
 from app.core.quarters import Quarter
 from tests.live import serve
+from tests.people.provider import Provider
 from tests.web.browser import chromium, needs_chromium, screenshots, serious_violations
 
 pytestmark = [pytest.mark.once, needs_chromium]
@@ -46,16 +47,38 @@ def sign_in(browser: Any, base: str, token: str) -> Any:
     return page
 
 
+def sign_in_with_provider(browser: Any, base: str, provider: Provider, username: str) -> Any:
+    """Through the force's single sign-on: the tracker's button, the provider's login form."""
+    provider.redirect_uris.add(f"{base}/sign-in/callback")
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base}/workspace")
+    assert page.url == f"{base}/sign-in"
+    check(page, "sign-in-single-sign-on")
+    page.click("#sign-in-oidc")
+    page.wait_for_url(f"{provider.issuer}/authorize?*")
+    page.fill("#username", username)
+    page.fill("#password", provider.users[username].password)
+    page.click("#login")
+    page.wait_for_url(f"{base}/")
+    return page
+
+
 def test_a_lead_records_the_quarter_end_update_a_comment_and_the_return(
-    app: FastAPI, client: TestClient, admin: dict, strands: dict
+    sso_app: FastAPI, provider: Provider, client: TestClient, admin: dict, strands: dict
 ) -> None:
     hate = strands["hate_tasks"]
     five, sixth, seventh = hate[:5], hate[5], hate[6]
     day = Quarter.of(today()).previous().last_day.isoformat()
     note = "Signed off at the Hate Crime board."
     comment = "Venue for the October launch still to be confirmed."
-    with serve(app) as base, chromium() as browser:
-        page = sign_in(browser, base, strands["tokens"]["hate lead"])
+    rule = {"role": "lead", "strands": ["hate-crime"]}
+    access = client.put("/api/v1/access/Tracker.HateCrimeLead", json=rule, headers=admin)
+    assert access.status_code in (200, 201), access.text
+    provider.add_user("amy", "Amy Shah", "amy.shah@force.example", roles=["Tracker.HateCrimeLead"])
+    with serve(sso_app) as base, chromium() as browser:
+        page = sign_in_with_provider(browser, base, provider, "amy")
+        assert page.locator("header.band span").inner_text() == "Amy Shah (lead)"
         page.goto(f"{base}/workspace")
         check(page, "workspace")
         assert page.locator("input[name=task_id]").count() == 7
@@ -112,18 +135,18 @@ def test_a_lead_records_the_quarter_end_update_a_comment_and_the_return(
             (e["status"], e["effective_date"], e["note"], e["recorded_by"]) for e in history
         ] == [
             ("ongoing", "2020-04-01", "Task added to the plan.", "admin"),
-            ("complete", day, note, "Hate lead"),
+            ("complete", day, note, "Amy Shah"),
         ]
         assert client.get(f"/api/v1/tasks/{task['id']}/comments", headers=admin).json() == []
     for task in (sixth, seventh, *strands["fraud_tasks"]):
         history = client.get(f"/api/v1/tasks/{task['id']}/history", headers=admin).json()
         assert [e["status"] for e in history] == ["ongoing"]
     comments = client.get(f"/api/v1/tasks/{sixth['id']}/comments", headers=admin).json()
-    assert [(c["body"], c["recorded_by"]) for c in comments] == [(comment, "Hate lead")]
+    assert [(c["body"], c["recorded_by"]) for c in comments] == [(comment, "Amy Shah")]
     assert client.get(f"/api/v1/tasks/{seventh['id']}/comments", headers=admin).json() == []
     saved = client.get(f"/api/v1/returns/hate-crime/{quarter}", headers=admin).json()
     assert {name: saved[name] for name in NARRATIVES} == NARRATIVES
-    assert (saved["status"], saved["submitted_by"]) == ("submitted", "Hate lead")
+    assert (saved["status"], saved["submitted_by"]) == ("submitted", "Amy Shah")
 
 
 def test_a_viewer_sees_no_write_control_and_another_lead_cannot_reach_the_tasks(
