@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.core.base import today
 from app.core.quarters import Quarter
+from tests import factories
 from tests.live import serve
 from tests.people.provider import Provider
 from tests.web.browser import chromium, needs_chromium, screenshots, serious_violations
@@ -76,6 +77,7 @@ def test_a_lead_records_the_quarter_end_update_a_comment_and_the_return(
     access = client.put("/api/v1/access/Tracker.HateCrimeLead", json=rule, headers=admin)
     assert access.status_code in (200, 201), access.text
     provider.add_user("amy", "Amy Shah", "amy.shah@force.example", roles=["Tracker.HateCrimeLead"])
+    factories.risk(client, admin, seventh["strand_id"], ref="A1", task_id=seventh["id"])
     with serve(sso_app) as base, chromium() as browser:
         page = sign_in_with_provider(browser, base, provider, "amy")
         assert page.locator("header.band span").inner_text() == "Amy Shah (lead)"
@@ -102,6 +104,7 @@ def test_a_lead_records_the_quarter_end_update_a_comment_and_the_return(
         page.wait_for_selector("h1:text('Check the update')")
         assert page.locator("#u-note").input_value() == note
         assert page.locator("#u-date").input_value() == day
+        check(page, "update-check")
         page.click("button[value=review]")
         page.wait_for_selector("h1:text('Confirm the update')")
         page.click("button[value=apply]")
@@ -127,6 +130,11 @@ def test_a_lead_records_the_quarter_end_update_a_comment_and_the_return(
         page.goto(f"{base}/workspace/risks/new?task_id={seventh['id']}")
         assert page.locator("#k-description").input_value() == seventh["title"]
         check(page, "risk-form")
+        page.goto(f"{base}/workspace/risks/A1")
+        assert (
+            page.locator("#k-mitigation").input_value() == "Risk deemed low and can be tolerated."
+        )
+        check(page, "risk-edit")
         quarter = Quarter.of(today()).previous()
 
     for task in five:
@@ -179,6 +187,13 @@ def test_a_viewer_sees_no_write_control_and_another_lead_cannot_reach_the_tasks(
                 check(page, "dashboard")
                 page.goto(f"{base}/workspace?strand=hate-crime")
                 check(page, "workspace-read-only")
+                page.goto(f"{base}/board/paper?quarter=2020-21-Q1")
+                assert page.locator("#draft h3").first.inner_text() == "1.0 Purpose of Report"
+                assert page.locator("textarea, form[method=post][action^='/board']").count() == 0
+                check(page, "paper-read-only")
+                page.goto(f"{base}/workspace/tasks/999999")
+                assert page.locator("[role=alert]").inner_text() == "no task with id 999999"
+                check(page, "message")
             # Sent from this site's own page, with its cookie: still refused, nothing written.
             forged = page.request.post(
                 f"{base}/workspace/tasks/{task['id']}/comments",
@@ -194,6 +209,7 @@ def test_the_board_author_edits_publishes_and_restates_the_paper(
     app: FastAPI, client: TestClient, admin: dict, strands: dict
 ) -> None:
     purpose = "To update the board on **2020/21 Q1**."
+    factories.pcp_plan(client, admin)
     with serve(app) as base, chromium() as browser:
         page = sign_in(browser, base, strands["tokens"]["author"])
         page.goto(f"{base}/board/paper?quarter=2020-21-Q1")
@@ -211,6 +227,11 @@ def test_the_board_author_edits_publishes_and_restates_the_paper(
         written = frame.locator("p", has_text="To update the board on")
         assert written.inner_html() == "To update the board on <strong>2020/21 Q1</strong>."
         check(page, "paper-publish")
+        page.goto(f"{base}/board/paper/preview?quarter=2020-21-Q1")
+        assert page.locator("h1").inner_text().endswith("quarterly board report, 2020/21 Q1")
+        check(page, "paper-preview")
+        page.go_back()
+        page.wait_for_selector("h1:text('Publish the board paper: 2020/21 Q1')")
         page.click("button:text('Confirm and publish version 1')")
         page.wait_for_selector("[role=status]:text('Version 1 of the paper was published.')")
         assert page.locator("#published strong").first.inner_text() == "2020/21 Q1"
@@ -221,6 +242,9 @@ def test_the_board_author_edits_publishes_and_restates_the_paper(
         page.wait_for_selector("[role=status]:text('The paper is reopened for correction')")
         assert page.locator("#p-purpose-body").input_value() == purpose
         check(page, "paper-restating")
+        page.goto(f"{base}/workspace/commentary")
+        page.wait_for_selector("h1:text('Police and Crime Plan 2021-2024: commentary')")
+        check(page, "commentary")
     versions = client.get("/api/v1/board-papers/2020-21-Q1/versions", headers=admin).json()
     assert [(v["version"], v["published_by"]) for v in versions] == [(1, "Board author")]
     paper = client.get("/api/v1/board-papers/2020-21-Q1", headers=admin).json()
