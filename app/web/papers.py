@@ -46,14 +46,6 @@ FILES = (
 )
 EMPTY_SUBSECTIONS = 1
 """Blank sub-section rows offered under each section, to add one; left blank, they are dropped."""
-# The preview is shown in a frame of the publish page, so this site alone may frame it; the
-# paper's page needs no script, and its charts are inline images.
-PREVIEW_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
-    "X-Frame-Options": "SAMEORIGIN",
-    "Cache-Control": "private, no-store",
-}
 
 
 def _message(request: Request, actor: Actor, title: str, message: str, code: int) -> Response:
@@ -257,25 +249,6 @@ def _differing(paper: BoardPaperRead, typed: list[dict]) -> list[str]:
     ]
 
 
-@router.get("/board/paper/publish")
-def confirm_publish(
-    request: Request,
-    session: SessionDep,
-    quarter: Annotated[str, Query(max_length=20)],
-) -> Response:
-    """The confirm step: the paper as it will be published, and what publishing does."""
-    actor = signed_in(request, session)
-    if actor is None:
-        return RedirectResponse("/sign-in", status_code=303)
-    try:
-        strategy, chosen = _quarter(session, quarter)
-    except QuarterError as error:
-        return _message(request, actor, "No such quarter", str(error), 422)
-    if not is_admin(actor):
-        return _message(request, actor, "Not allowed", "Only an admin publishes the paper.", 403)
-    return _confirm(request, session, actor, strategy, chosen)
-
-
 def _confirm(
     request: Request,
     session: Session,
@@ -286,8 +259,19 @@ def _confirm(
     errors: Sequence[str] = (),
     code: int = 200,
 ) -> Response:
+    """The confirm step: the paper's web page as publishing would store it, and what it does."""
     paper = papers.read(session=session, strategy=strategy, quarter=quarter)
     key = papers.key_of(strategy.id, quarter)  # type: ignore[arg-type]
+    try:
+        preview = publishing.preview(
+            session=session, actor=actor, strategy_id=strategy.id, quarter=quarter
+        )
+    except Forbidden as error:
+        return _message(request, actor, "Not allowed", error.detail, 403)
+    except DomainError as error:
+        return _page(
+            request, session, actor, strategy, quarter, errors=error_text(error), code=error.status
+        )
     return html(
         request,
         "paper_publish.html",
@@ -297,31 +281,9 @@ def _confirm(
         paper=paper,
         restating=publications.pending_restatement(session=session, kind=papers.KIND, key=key),
         next_version=(paper.published_version or 0) + 1,
-        preview_url=f"/board/paper/preview?{urlencode({'quarter': str(quarter)})}",
+        preview=preview.decode(),
         errors=list(errors),
     )
-
-
-@router.get("/board/paper/preview")
-def preview(
-    request: Request,
-    session: SessionDep,
-    quarter: Annotated[str, Query(max_length=20)],
-) -> Response:
-    """The paper's web page as publishing it now would store it (admin); nothing is written."""
-    actor = signed_in(request, session)
-    if actor is None:
-        return RedirectResponse("/sign-in", status_code=303)
-    try:
-        strategy, chosen = _quarter(session, quarter)
-        content = publishing.preview(
-            session=session, actor=actor, strategy_id=strategy.id, quarter=chosen
-        )
-    except QuarterError as error:
-        return _message(request, actor, "No such quarter", str(error), 422)
-    except DomainError as error:
-        return _message(request, actor, "No preview", error.detail, error.status)
-    return Response(content, media_type="text/html; charset=utf-8", headers=PREVIEW_HEADERS)
 
 
 @router.post("/board/paper/publish")
@@ -330,9 +292,11 @@ def publish(
     session: SessionDep,
     quarter: Annotated[str, Form(max_length=20)],
     version: Annotated[int, Form(ge=0, le=2**31)],
+    step: Annotated[str, Form(max_length=10)] = "preview",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Publish the paper previewed (admin); a draft changed since the preview is not published."""
+    """`preview`: the paper as it will be published, to confirm (nothing is written);
+    `apply`: publish it (admin), unless the draft changed since that preview."""
     actor = signed_in(request, session)
     if actor is None:
         return RedirectResponse("/sign-in", status_code=303)
@@ -344,6 +308,8 @@ def publish(
         return _message(request, actor, "No such quarter", str(error), 422)
     if not is_admin(actor):
         return _message(request, actor, "Not allowed", "Only an admin publishes the paper.", 403)
+    if step != "apply":
+        return _confirm(request, session, actor, strategy, chosen)
     now = papers.read(session=session, strategy=strategy, quarter=chosen)
     if now.version != version:
         return _confirm(

@@ -2,6 +2,7 @@
 (admin) publishing after seeing the paper as it will be published, then restating it."""
 
 import re
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
@@ -136,30 +137,22 @@ def test_an_admin_publishes_after_the_preview_then_restates_with_a_reason(
     bodies = {"purpose": "To update the board on Q1."}
     assert post(author, "/board/paper", form(author, 0, bodies)).status_code == 303
 
-    confirm = author.get("/board/paper/publish", params={"quarter": QUARTER})
+    step = {"csrf_token": csrf(author), "quarter": QUARTER, "version": "1"}
+    confirm = post(author, "/board/paper/publish", {**step, "step": "preview"})
     assert confirm.status_code == 200
-    assert (
-        f'<iframe class="paper-preview" src="/board/paper/preview?quarter={QUARTER}"'
-        in confirm.text
-    )
+    assert '<iframe class="paper-preview" sandbox="" srcdoc="&lt;!doctype html&gt;' in confirm.text
     assert "Confirm and publish version 1</button>" in confirm.text
-    preview = author.get("/board/paper/preview", params={"quarter": QUARTER})
-    assert preview.status_code == 200
-    assert preview.headers["x-frame-options"] == "SAMEORIGIN"
-    assert "frame-ancestors 'self'" in preview.headers["content-security-policy"]
-    assert "Published version 1." in preview.text
-    assert "<p>To update the board on Q1.</p>" in preview.text
-    assert "2020/21 Q1 is locked" in preview.text
+    preview = re.search(r'srcdoc="([^"]*)"', confirm.text)[1]
+    assert "Published version 1." in preview
+    assert "&lt;p&gt;To update the board on Q1.&lt;/p&gt;" in preview
+    assert "2020/21 Q1 is locked" in preview
     # The preview wrote nothing: no version, no lock, the draft still open.
     assert client.get(f"{API}/versions", headers=admin).json() == []
-    assert (
-        client.get("/api/v1/dashboard", params={"quarter": QUARTER}, headers=admin).json()["locked"]
-        is False
-    )
+    dashboard = client.get("/api/v1/dashboard", params={"quarter": QUARTER}, headers=admin)
+    assert dashboard.json()["locked"] is False
     assert client.get(API, headers=admin).json()["status"] == "draft"
 
-    data = {"csrf_token": csrf(author), "quarter": QUARTER, "version": "1"}
-    published = post(author, "/board/paper/publish", data)
+    published = post(author, "/board/paper/publish", {**step, "step": "apply"})
     assert (published.status_code, published.headers["location"]) == (
         303,
         f"/board/paper?quarter={QUARTER}&done=published",
@@ -207,10 +200,11 @@ def test_an_admin_publishes_after_the_preview_then_restates_with_a_reason(
     assert (
         post(author, "/board/paper", form(author, 1, {"purpose": "Corrected"})).status_code == 303
     )
-    confirm = author.get("/board/paper/publish", params={"quarter": QUARTER}).text
+    step = {"csrf_token": csrf(author), "quarter": QUARTER, "version": "2"}
+    confirm = post(author, "/board/paper/publish", {**step, "step": "preview"}).text
     assert f"2, restating version 1: {reason}</dd>" in confirm
-    data = {"csrf_token": csrf(author), "quarter": QUARTER, "version": "2"}
-    assert post(author, "/board/paper/publish", data).status_code == 303
+    assert f"Restated on {datetime.now(UTC).day} " in confirm
+    assert post(author, "/board/paper/publish", {**step, "step": "apply"}).status_code == 303
     versions = client.get(f"{API}/versions", headers=admin).json()
     assert [(v["version"], v["reason"]) for v in versions] == [(1, ""), (2, reason)]
     rows = re.findall(r'<td data-label="Version">(\d+)</td>', page_of(author))
@@ -223,7 +217,7 @@ def test_publishing_a_draft_changed_since_its_preview_publishes_nothing(
     author = browser_as("author")
     assert post(author, "/board/paper", form(author, 0, {"purpose": "One"})).status_code == 303
     assert post(author, "/board/paper", form(author, 1, {"purpose": "Two"})).status_code == 303
-    data = {"csrf_token": csrf(author), "quarter": QUARTER, "version": "1"}
+    data = {"csrf_token": csrf(author), "quarter": QUARTER, "version": "1", "step": "apply"}
     stale = post(author, "/board/paper/publish", data)
     assert stale.status_code == 409
     assert "Board author saved the draft after you opened this preview" in stale.text
@@ -246,10 +240,10 @@ def test_viewers_and_leads_see_no_write_control_and_their_posts_are_refused(
         assert (saved.status_code, "only an admin can do this" in saved.text) == (403, True)
         assert "<textarea" not in saved.text
         token = csrf(person)
-        publish = {"csrf_token": token, "quarter": QUARTER, "version": "1"}
-        assert post(person, "/board/paper/publish", publish).status_code == 403
-        assert person.get("/board/paper/publish", params={"quarter": QUARTER}).status_code == 403
-        assert person.get("/board/paper/preview", params={"quarter": QUARTER}).status_code == 403
+        for step in ("preview", "apply"):
+            publish = {"csrf_token": token, "quarter": QUARTER, "version": "1", "step": step}
+            refused = post(person, "/board/paper/publish", publish)
+            assert (refused.status_code, "srcdoc" in refused.text) == (403, False)
     client.post(f"{API}/publish", headers=admin)
     for who in ("viewer", "hate lead"):
         person = browser_as(who)
