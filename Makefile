@@ -31,17 +31,19 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 # The suite runs on SQLite and, when TEST_DATABASE_URL points at one, on PostgreSQL: the two passes
-# run side by side (one core each), each printing its output when it ends. Tests marked `once`
-# (browser, fuzzing) run in the SQLite pass only.
+# run side by side (one core each), each printing its output when it ends, and each ends with a
+# 20-second soak of a real server on its database. Tests marked `once` (browser, fuzzing) run in
+# the SQLite pass only.
 test: lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
-	env -u SOAK_DATABASE_URL $(MAKE) --no-print-directory soak SOAK_ARGS="--seconds 20" && if [ -n "$$TEST_DATABASE_URL" ]; then SOAK_DATABASE_URL="$$TEST_DATABASE_URL" $(MAKE) --no-print-directory soak SOAK_ARGS="--seconds 20"; fi
 
 test-sqlite: $(VENV)/.installed-dev
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+	env -u SOAK_DATABASE_URL $(BIN)/python -m bench.soak --seconds 20
 
 test-postgres: $(VENV)/.installed-dev
-	if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest -q -p no:cacheprovider -m "not once"; \
+	if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest -q -p no:cacheprovider -m "not once" \
+		&& SOAK_DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/python -m bench.soak --seconds 20; \
 	else echo "TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped"; fi
 
 # Builds 100,000 tasks and 1,000,000 events (smaller: make bench BENCH_ARGS="--tasks 10000 --events 100000")
