@@ -276,22 +276,28 @@ def create_tasks(
     )
     spans.changed(session, ids)
     # Written in bulk, so the audit trail and the outbox are told here rather than by the ORM.
-    created = [Task(**row, id=task_id) for task_id, row in zip(ids, rows, strict=True)]
-    audit.record_created(session=session, records=created)
+    created = [{**row, "id": task_id} for task_id, row in zip(ids, rows, strict=True)]
+    audit.record_created(session=session, table=Task.__table__, rows=created, strand_id=strand.id)  # type: ignore[attr-defined]
     audit.record_created(
         session=session,
-        records=[
-            StatusEvent(**event, id=event_id)
+        table=StatusEvent.__table__,  # type: ignore[attr-defined]
+        rows=(
+            {**event, "id": event_id}
             for event_id, event in zip(event_ids, first_events, strict=True)
-        ],
+        ),
         strand_id=strand.id,
     )
     emit_many(
         session=session,
         type=EventType.task_created,
         data=[
-            {**_event_keys(task, strand.slug), "task": to_read(task, strand.slug)}
-            for task in created
+            {
+                "task_id": row["id"],
+                "strand": strand.slug,
+                "plan_id": plan.id,
+                "task": _as_read(row, strand.slug, ()),
+            }
+            for row in created
         ],
     )
     return ids
