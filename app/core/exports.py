@@ -16,10 +16,6 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from fastapi.responses import Response, StreamingResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from app.core.schemas import scrub_text
 
@@ -101,6 +97,13 @@ def xlsx_bytes(
     each sheet's header row, puts filters on it and prints it landscape, fitted to the page's
     width, with the header repeated on every page.
     """
+    # Imported here, as by every other writer of files: a server that never exports never holds
+    # openpyxl in memory.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, header, rows in sheets:

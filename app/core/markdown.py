@@ -7,22 +7,23 @@ through: it is shown as the text it is. Links go only to http(s) and mailto addr
 (`javascript:`, `data:`, …) is shown as text. Images are not fetched: their text is shown.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.opc.constants import RELATIONSHIP_TYPE
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Pt
-from docx.text.paragraph import Paragraph as DocxParagraph
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.tree import SyntaxTreeNode
 from markupsafe import Markup
+
+# python-docx is imported by the Word functions themselves: a server that writes no Word file
+# never holds it in memory.
+if TYPE_CHECKING:
+    from docx.text.paragraph import Paragraph as DocxParagraph
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 # What XML 1.0 (so a Word file) cannot hold; the text rule keeps it out of stored text anyway.
@@ -84,7 +85,7 @@ class Para:
 @dataclass(slots=True)
 class ListBlock:
     ordered: bool
-    items: list[list["Block"]]
+    items: list[list[Block]]
     start: int = 1
 
 
@@ -258,6 +259,10 @@ class WordStyles:
 
 
 def _hyperlink(paragraph: DocxParagraph, run: Run) -> None:
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     part = paragraph.part
     rel_id = part.relate_to(run.href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
     link = OxmlElement("w:hyperlink")
@@ -304,6 +309,9 @@ def _styled(container: DocxContainer, style: str | None) -> DocxParagraph:
 
 
 def _shade(cell: Any, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
@@ -311,10 +319,12 @@ def _shade(cell: Any, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-ALIGN = {"center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
-
-
 def _word_table(container: DocxContainer, block: TableBlock, styles: WordStyles) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    align = {"center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
     table = container.add_table(1 + len(block.rows), len(block.header))
     table.style = "Table Grid"
     lines = [block.header, *block.rows]
@@ -323,8 +333,8 @@ def _word_table(container: DocxContainer, block: TableBlock, styles: WordStyles)
             paragraph = cell.paragraphs[0]
             if styles.table_text:
                 paragraph._p.get_or_add_pPr().style = styles.table_text
-            if block.align[column] in ALIGN:
-                paragraph.alignment = ALIGN[block.align[column]]
+            if block.align[column] in align:
+                paragraph.alignment = align[block.align[column]]
             heading = row_index == 0
             _write_runs(paragraph, _bold(runs) if heading else runs)
             if heading:
@@ -352,6 +362,8 @@ def _word_blocks(
                 paragraph.paragraph_format.keep_with_next = True
             _write_runs(paragraph, runs)
         elif isinstance(block, Code):
+            from docx.shared import Pt
+
             paragraph = _styled(container, styles.paragraph)
             run = paragraph.add_run(_NOT_XML.sub("", block.text))
             run.font.name = "Courier New"

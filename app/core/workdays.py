@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 from app.core.quarters import Quarter
 
 DEFAULT_RETURN_WORKING_DAYS = 10
@@ -18,6 +16,10 @@ DEFAULT_RETURN_WORKING_DAYS = 10
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[date]:
+    # Imported here: its calendars of every country are memory a server that counts no working
+    # day need not hold.
+    import holidays
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 

@@ -15,9 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi.responses import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 from sqlmodel import Session, select
 
 from app.core.exports import XLSX, csv_response, safe_text
@@ -168,6 +165,10 @@ def _sheet_title(name: str, taken: set[str]) -> str:
 
 
 def xlsx_workbook(plans: Sequence[PlanExport]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")

@@ -24,8 +24,6 @@ from itertools import chain
 from pathlib import PurePath
 from typing import Any
 
-from openpyxl import load_workbook
-
 from app.core.errors import Invalid
 from app.core.exports import FORMULA_STARTS
 from app.core.schemas import normalise_text
@@ -173,6 +171,8 @@ def _check_archive(content: bytes, max_unpacked_bytes: int) -> None:
 
 
 def _open_workbook(content: bytes, max_unpacked_bytes: int) -> Any:
+    from openpyxl import load_workbook
+
     _check_archive(content, max_unpacked_bytes)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)

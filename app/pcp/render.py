@@ -9,10 +9,6 @@ import io
 import re
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_BREAK
-from docx.shared import Cm
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.core import markdown
@@ -147,6 +143,12 @@ def to_pdf(doc: QuarterlyUpdate) -> bytes:
 
 
 def to_docx(doc: QuarterlyUpdate) -> bytes:
+    # Imported here: a server that writes no Word file never holds python-docx in memory.
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_BREAK
+    from docx.shared import Cm
+
     document = Document()
     section = document.sections[0]
     if doc.layout is Layout.table:

@@ -7,18 +7,24 @@ that could not be fetched fails closed with a 503. Only asymmetric algorithms th
 advertises are accepted, so `none` and HS256 (signed with the public key as a secret) are refused.
 """
 
+from __future__ import annotations
+
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from app.core.errors import Unauthorized, Unavailable
+
+# httpx (with the CLI it loads: rich, pygments, click) is imported where a request is made:
+# a server that sends none never holds it in memory.
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,8 @@ class TokenRefused(Unauthorized):
 
 def origin_of(url: str) -> str:
     """`https://login.example/tenant/v2.0` → `https://login.example`."""
+    import httpx
+
     parts = httpx.URL(url)
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{parts.host}{port}"
@@ -60,7 +68,9 @@ class Provider:
         self.leeway = leeway
         self.refetch_seconds = refetch_seconds
         self.clock = clock
-        self._http = httpx.Client(timeout=timeout, follow_redirects=False)
+        import httpx
+
+        self._http: httpx.Client = httpx.Client(timeout=timeout, follow_redirects=False)
         self._lock = threading.Lock()
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
@@ -81,6 +91,8 @@ class Provider:
 
     def _fetch(self) -> None:
         """Read the discovery document (once it answers) and the JWKS; record why it failed."""
+        import httpx
+
         self._last_attempt = self.clock()
         try:
             if self._metadata is None:

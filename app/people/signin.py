@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import sqlalchemy as sa
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -87,6 +86,9 @@ def _exchange(
     body = prepare_token_request(
         "authorization_code", code=code, redirect_uri=redirect_uri, code_verifier=verifier
     )
+    # Imported here: a server that signs no one in never holds httpx (and the CLI it loads).
+    import httpx
+
     try:
         response = httpx.post(
             endpoint,

@@ -12,6 +12,8 @@ attempts still in flight after a second: they are due again straight away, for t
 and count against no one's backoff.
 """
 
+from __future__ import annotations
+
 import logging
 import threading
 from collections import Counter
@@ -20,9 +22,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import anyio
-import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -43,6 +45,11 @@ from app.webhooks.models import (
     WebhookSubscription,
 )
 from app.webhooks.service import insecure_url_refusal, payload, signature, standard_headers
+
+# httpx (with the CLI it loads: rich, pygments, click) is imported where a request is made:
+# a server that sends none never holds it in memory.
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +286,8 @@ class Worker:
         scope.cancel()
 
     async def _outcome(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+        import httpx
+
         try:
             status, text = await self._post(url, body, headers)
         except TimeoutError:
@@ -292,6 +301,8 @@ class Worker:
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         """One POST within one deadline for all of it (connecting, the answer's headers and
         body), so a receiver that trickles its answer cannot hold an attempt past the timeout."""
+        import httpx
+
         timeout = self.settings.webhook_timeout_seconds
         with anyio.fail_after(timeout):
             async with (

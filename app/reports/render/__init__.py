@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.core.exports import XLSX, scrubbed
-from app.reports.render import excel, html, markdown, pdf, word
+from app.reports.render import excel, html, markdown, pdf
 from app.reports.schemas import BoardReport, ReportFormat
 
 
@@ -18,13 +18,21 @@ class Format:
     render: Callable[[BoardReport], bytes]
 
 
+def _render_word(report: BoardReport) -> bytes:
+    """The Word renderer, imported with the first Word file asked for: python-docx is some tens
+    of megabytes that a server writing none need never hold."""
+    from app.reports.render import word
+
+    return word.render(report)
+
+
 FORMATS = {
     ReportFormat.html: Format("text/html; charset=utf-8", "html", True, html.render),
     ReportFormat.docx: Format(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "docx",
         False,
-        word.render,
+        _render_word,
     ),
     ReportFormat.md: Format("text/markdown; charset=utf-8", "md", False, markdown.render),
     ReportFormat.xlsx: Format(XLSX, "xlsx", False, excel.render),
