@@ -45,7 +45,7 @@ from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks import service as tasks
 from app.tasks import spans
-from app.tasks.models import Status, StatusSpan, Task
+from app.tasks.models import Status, Task
 
 SUMMARY_HEADER = ("Strands", "Total", "Complete", "Ongoing / In progress", "At risk")
 MEASURES = (
@@ -199,16 +199,18 @@ def _at_risk_rows(session: Session, strategy_id: int, quarter: Quarter) -> list[
                 Risk.mitigation,
                 Risk.response,
             )
-            .select_from(StatusSpan)
-            .join(Task, Task.id == StatusSpan.task_id)
+            .select_from(Task)
             .join(Strand, Strand.id == Task.strand_id)
             .join(DeliveryPlan, DeliveryPlan.id == Task.plan_id)
             .outerjoin(Risk, sa.and_(Risk.task_id == Task.id, risks.open_on(day)))
             .where(
-                Strand.strategy_id == strategy_id,
-                StatusSpan.status == Status.at_risk,
-                StatusSpan.from_q <= quarter.ordinal,
-                StatusSpan.until_q > quarter.ordinal,
+                Task.id.in_(  # type: ignore[union-attr]
+                    spans.tasks_in(
+                        status=Status.at_risk,
+                        quarter_ordinal=quarter.ordinal,
+                        plan_ids=strategies.plan_ids_of(strategy_id),
+                    )
+                )
             )
             .order_by(
                 Strand.position,

@@ -33,6 +33,7 @@ from app.risks.schemas import (
 )
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
+from app.tasks import spans
 from app.tasks.models import Status, Task
 from app.tasks.service import CLOSED, PILLAR_ORDER, status_as_at
 from app.webhooks.models import EventType
@@ -519,6 +520,26 @@ def open_risks(*, session: Session, strategy_id: int, day: date) -> list[RiskRea
     return [to_read(risk, slug) for risk, slug in rows]
 
 
+def _at_risk_on(session: Session, strategy_id: int, day: date) -> sa.ColumnElement[bool]:
+    """Which tasks stood at risk at the end of a day: on a quarter's last day as its status
+    spans say, today as the task's own status says (no event is dated later), else by each
+    task's latest event then (a look-up per task)."""
+    if day == Quarter.of(day).last_day:
+        spans.rebuild_pending(session)
+        ids = spans.tasks_in(
+            status=Status.at_risk,
+            quarter_ordinal=Quarter.of(day).ordinal,
+            plan_ids=strategies.plan_ids_of(strategy_id),
+        )
+        return Task.id.in_(ids)  # type: ignore[union-attr]
+    if day == today():
+        return Task.status == Status.at_risk
+    as_at_day = status_as_at(day)
+    return Task.id.in_(  # type: ignore[union-attr]
+        sa.select(as_at_day.c.task_id).where(as_at_day.c.status == Status.at_risk)
+    )
+
+
 def data_quality(
     *,
     session: Session,
@@ -562,8 +583,7 @@ def data_quality(
         )
         .join(Strand, Strand.id == Task.strand_id)
         .join(DeliveryPlan, DeliveryPlan.id == Task.plan_id)
-        .join(as_at_day, as_at_day.c.task_id == Task.id)
-        .where(task_status == Status.at_risk, ~has_open_risk)
+        .where(_at_risk_on(session, strategy.id, day), ~has_open_risk)  # type: ignore[arg-type]
     ).order_by(
         Strand.position, DeliveryPlan.position, Task.plan_id, PILLAR_ORDER, Task.task_no, Task.id
     )

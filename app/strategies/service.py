@@ -202,6 +202,15 @@ def update_strand(
     return strand
 
 
+def plan_ids_of(strategy_id: int) -> sa.Select:
+    """The ids of a strategy's plans, to filter other records by."""
+    return (
+        sa.select(DeliveryPlan.id)
+        .join(Strand, Strand.id == DeliveryPlan.strand_id)
+        .where(Strand.strategy_id == strategy_id)
+    )
+
+
 def with_plans(*, session: Session, strands: Sequence[Strand]) -> list[StrandRead]:
     """Strands with their plans, in two queries however many strands there are."""
     ids = [s.id for s in strands]

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 
-from app.tasks.models import SpanCount, Status, StatusEvent, StatusSpan, Task
+from app.tasks.models import Pillar, SpanCount, Status, StatusEvent, StatusSpan, Task
 
 OPEN_ENDED = 2**31 - 1
 """`until_q` of a span that no later event ends."""
@@ -139,6 +139,20 @@ def spans_of(listed: bool = False, since: bool = False) -> sa.Select:
         .subquery("span")
     )
     return sa.select(*(span.c[name] for name in COLUMNS)).where(span.c.from_q < span.c.until_q)
+
+
+def tasks_in(*, status: Status, quarter_ordinal: int, plan_ids: sa.Select) -> sa.Select:
+    """The ids of the tasks of these plans that stand in `status` at the end of a quarter, read
+    from the spans by the counting index (plan, pillar, status, range): every pillar is named so
+    that the index is sought by status too, not read for whole plans. Withdrawn is never kept."""
+    span = StatusSpan.__table__  # type: ignore[attr-defined]
+    return sa.select(span.c.task_id).where(
+        span.c.plan_id.in_(plan_ids),
+        span.c.pillar.in_([pillar.value for pillar in Pillar]),
+        span.c.status == status.value,
+        span.c.from_q <= quarter_ordinal,
+        span.c.until_q > quarter_ordinal,
+    )
 
 
 def changed(session: OrmSession, task_ids: Iterable[int], since: date | None = None) -> None:
