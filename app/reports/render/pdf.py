@@ -35,6 +35,14 @@ table, figure, tr { break-inside: avoid; }
 thead { display: table-header-group; }
 a { color: inherit; }
 img.chart { max-width: 100%; min-width: 0; }
+/* The grid drawn with separate borders, each cell its right and bottom line and the table the
+   outer two: the same lines as collapsed ones, which WeasyPrint works out cell by cell against
+   every neighbour (seconds for a paper of a thousand cells). The colours are the page's, as
+   values: a shorthand holding var() is expanded afresh for each element. */
+table { border-collapse: separate; border-spacing: 0;
+        border-top: 1px solid #b8c2cc; border-left: 1px solid #b8c2cc; }
+th, td { border: 0; border-right: 1px solid #b8c2cc; border-bottom: 1px solid #b8c2cc; }
+thead th { background: #dde7f1; }
 """
 
 
