@@ -164,10 +164,10 @@ def get_dashboard(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """A quarter's task counts by strand and plan, as at its last day; ETag for cheap polling."""
-    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    strategy, state = service.strategy_and_state(session=session, strategy_id=strategy_id)
     as_csv = _wants_csv(format, request)
     tag = service.figures_etag(
-        session=session,
+        state=state,
         kind="dashboard",
         params=(
             strategy.id,
@@ -215,10 +215,10 @@ def get_trend(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The dashboard counts of each quarter from `from` to `to` (at most 40), by strand."""
-    strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+    strategy, state = service.strategy_and_state(session=session, strategy_id=strategy_id)
     as_csv = _wants_csv(format, request)
     tag = service.figures_etag(
-        session=session,
+        state=state,
         kind="trend",
         params=(strategy.id, str(quarters[0]), str(quarters[-1]), as_csv),
     )

@@ -615,15 +615,15 @@ def csv_table(
 # Cheap polling
 
 
-def figures_etag(*, session: Session, kind: str, params: Sequence[Any]) -> str:
-    """An ETag that changes whenever anything a dashboard is counted from changes.
+def _fingerprint() -> list[sa.ScalarSelect]:
+    """What `figures_etag` fingerprints, as columns of one statement.
 
-    It fingerprints the tables in one statement of counts and latest ids and timestamps rather
-    than rendering the figures, so that a poll that finds nothing new costs one small query:
-    status events are only ever added; tasks are added (a new highest id), stamp `updated_at`
-    when edited, and leave only with their plan, strand or strategy, which are counted; strands
-    and plans stamp `updated_at` too; a lock is added or marked unlocked. Every part is read from
-    an index: counting the tasks themselves would cost more than the rest together.
+    Counts and latest ids and timestamps rather than the figures, so that a poll that finds
+    nothing new costs one small query: status events are only ever added; tasks are added (a new
+    highest id), stamp `updated_at` when edited, and leave only with their plan, strand or
+    strategy, which are counted; strands and plans stamp `updated_at` too; a lock is added or
+    marked unlocked. Every part is read from an index: counting the tasks themselves would cost
+    more than the rest together.
     """
 
     def scalar(expression: Any, table: Any) -> sa.ScalarSelect:
@@ -640,9 +640,29 @@ def figures_etag(*, session: Session, kind: str, params: Sequence[Any]) -> str:
         (DeliveryPlan, (sa.func.count(), sa.func.max(DeliveryPlan.updated_at))),
         (Strategy, (sa.func.count(), sa.func.max(Strategy.updated_at))),
     )
-    state = session.execute(
-        sa.select(*(scalar(e, table) for table, expressions in tables for e in expressions))
-    ).one()
+    return [scalar(e, table) for table, expressions in tables for e in expressions]
+
+
+def strategy_and_state(*, session: Session, strategy_id: int | None) -> tuple[Strategy, tuple]:
+    """The strategy asked for (the current one when none is) and the fingerprint of everything
+    figures are counted from, in one statement: a dashboard poll that finds nothing new costs
+    that and its token's look-up."""
+    if strategy_id is None:
+        statement = strategies.current_strategy_query(today())
+    else:
+        statement = sa.select(Strategy).where(Strategy.id == strategy_id)
+    row = session.execute(statement.add_columns(*_fingerprint())).first()
+    if row is None:
+        # None there: the strategies' own look-up says so, in its words.
+        strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
+        return strategy, tuple(session.execute(sa.select(*_fingerprint())).one())
+    strategy, *state = row
+    return strategy, tuple(state)
+
+
+def figures_etag(*, kind: str, params: Sequence[Any], state: tuple) -> str:
+    """An ETag that changes whenever anything a dashboard is counted from changes: the request's
+    own parameters and the fingerprint `strategy_and_state` read."""
     digest = hashlib.sha256(repr((kind, *params, *state)).encode()).hexdigest()
     return f'"{kind}-{digest[:32]}"'
 

@@ -84,20 +84,25 @@ def get_strategy(*, session: Session, strategy_id: int, for_update: bool = False
 
 def current_strategy(*, session: Session, on: date | None = None) -> Strategy:
     """The strategy running on a date (today by default), else the one that started last."""
-    on = on or today()
-    running = session.exec(
-        select(Strategy)
-        .where(Strategy.starts_on <= on, Strategy.ends_on >= on)
-        .order_by(Strategy.starts_on.desc(), Strategy.id.desc())  # type: ignore[attr-defined]
-    ).first()
-    if running:
-        return running
-    latest = session.exec(
-        select(Strategy).order_by(Strategy.starts_on.desc(), Strategy.id.desc())  # type: ignore[attr-defined]
-    ).first()
-    if latest is None:
+    strategy = session.exec(current_strategy_query(on or today())).first()
+    if strategy is None:
         raise NotFound("there is no strategy yet: create one, or run `tracker seed`")
-    return latest
+    return strategy
+
+
+def current_strategy_query(on: date) -> Any:
+    """The strategies, the one running on the date first, else the one that started last: one
+    statement, as every dashboard and report asks for it."""
+    running = sa.and_(Strategy.starts_on <= on, Strategy.ends_on >= on)
+    return (
+        select(Strategy)
+        .order_by(
+            sa.case((running, 0), else_=1),
+            Strategy.starts_on.desc(),  # type: ignore[attr-defined]
+            Strategy.id.desc(),  # type: ignore[union-attr]
+        )
+        .limit(1)
+    )
 
 
 def resolve_strategy(*, session: Session, strategy_id: int | None) -> Strategy:
