@@ -130,6 +130,8 @@ def get_task(*, session: Session, task_id: int, for_update: bool = False) -> Tas
     task = session.exec(statement).first()
     if task is None:
         raise NotFound(f"no task with id {task_id}")
+    if for_update:
+        spans.locked(session, [task_id])
     return task
 
 

@@ -34,6 +34,7 @@ CHUNK = 10_000
 """Tasks rewritten a statement at a time: well under either database's limit on parameters."""
 
 _PENDING = "spans_pending"
+_LOCKED = "spans_locked"
 TASK_IDS = sa.bindparam("task_ids", expanding=True)
 SINCE = sa.bindparam("since", type_=sa.Date)
 
@@ -168,22 +169,33 @@ def changed(session: OrmSession, task_ids: Iterable[int], since: date | None = N
         pending[task_id] = None if earlier is None or since is None else min(earlier, since)
 
 
+def locked(session: OrmSession, task_ids: Iterable[int]) -> None:
+    """Note tasks whose rows the session's transaction has locked (`FOR UPDATE`): rewriting
+    their spans need not lock them again."""
+    session.info.setdefault(_LOCKED, set()).update(task_ids)
+
+
 def rebuild_pending(session: OrmSession) -> None:
     """Rewrite now the spans of the tasks noted since the last commit."""
     if not session.info.get(_PENDING):
         return
     session.flush()
     pending: dict[int, date | None] = session.info.pop(_PENDING)
+    # SQLite lets one writer in at a time: its write transaction holds every row already.
+    held = session.get_bind().dialect.name == "sqlite"
     if len(pending) == 1:
         ((task_id, since),) = pending.items()
-        rebuild(session, [task_id], since=since)
+        lock = not held and task_id not in session.info.get(_LOCKED, ())
+        rebuild(session, [task_id], since=since, lock=lock)
         return
     task_ids = sorted(pending)
     for start in range(0, len(task_ids), CHUNK):
-        rebuild(session, task_ids[start : start + CHUNK])
+        rebuild(session, task_ids[start : start + CHUNK], lock=not held)
 
 
-def rebuild(executor: Executor, task_ids: Sequence[int], since: date | None = None) -> None:
+def rebuild(
+    executor: Executor, task_ids: Sequence[int], since: date | None = None, lock: bool = True
+) -> None:
     """Rewrite the spans of these tasks from their events, and move their counts to match; with
     `since` (one task, to which an event dated then was added), only its spans from the last
     date with events before then.
@@ -191,17 +203,19 @@ def rebuild(executor: Executor, task_ids: Sequence[int], since: date | None = No
     The tasks are locked first (in id order), so that two transactions never rewrite one task's
     spans at once: the second waits, then reads what the first committed. The counts move next,
     by the net change of each count the database works out, applied in key order, so that two
-    transactions never wait on each other's counts the other way round.
+    transactions never wait on each other's counts the other way round. Without `lock` the
+    caller's transaction holds the tasks' rows already.
     """
     params: dict = {"task_ids": list(task_ids)}
     if since is None:
-        lock, moves, delete, insert = _REBUILD
+        lock_tasks, moves, delete, insert = _REBUILD
     else:
         if len(task_ids) != 1:
             raise ValueError("a rewrite from a date is of one task")
         params["since"] = since
-        lock, moves, delete, insert = _REBUILD_SINCE
-    executor.execute(lock, params)
+        lock_tasks, moves, delete, insert = _REBUILD_SINCE
+    if lock:
+        executor.execute(lock_tasks, params)
     changes = [row._asdict() for row in executor.execute(moves, params)]
     if changes:
         bind = executor.get_bind() if isinstance(executor, OrmSession) else executor
@@ -266,5 +280,12 @@ def _after_rollback(session: OrmSession) -> None:
     session.info.pop(_PENDING, None)
 
 
+def _forget_locks(session: OrmSession, *_: object) -> None:
+    """Locks end with the transaction, and may end with a savepoint rolled back: lock again."""
+    session.info.pop(_LOCKED, None)
+
+
 sa.event.listen(OrmSession, "before_commit", rebuild_pending)
 sa.event.listen(OrmSession, "after_rollback", _after_rollback)
+sa.event.listen(OrmSession, "after_commit", _forget_locks)
+sa.event.listen(OrmSession, "after_soft_rollback", _forget_locks)
