@@ -17,7 +17,6 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -149,6 +148,16 @@ def health_engine(engine: Engine, settings: Settings) -> Engine:
     )
 
 
+def _failures(dialect: str) -> tuple[type[Exception], ...]:
+    """What a health check that found no database raises. psycopg is imported only where the
+    database is PostgreSQL: a SQLite server need not hold its ten megabytes."""
+    if dialect == "postgresql":
+        import psycopg
+
+        return (TimeoutError, OSError, psycopg.Error)
+    return (TimeoutError, OSError, sqlite3.Error)
+
+
 class HealthCheck:
     """Runs a health check's database work on threads of its own, answering within a second."""
 
@@ -158,6 +167,7 @@ class HealthCheck:
         self._threads = anyio.CapacityLimiter(2)
         # One connection per event loop, asked from the loop itself (see `alive`).
         self._connections: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._failures = _failures(engine.dialect.name)
 
     async def alive(self) -> bool:
         """Whether the database answers `SELECT 1` within the second, asked without a worker
@@ -173,7 +183,7 @@ class HealthCheck:
                 else:
                     connection.execute("SELECT 1").fetchone()
             return True
-        except (TimeoutError, OSError, psycopg.Error, sqlite3.Error):
+        except self._failures:
             dropped = self._connections.pop(loop, None)
             if dropped is not None and self.engine.dialect.name == "postgresql":
                 with anyio.move_on_after(self.seconds):
@@ -183,6 +193,8 @@ class HealthCheck:
     async def _connect(self) -> Any:
         url = self.engine.url
         if self.engine.dialect.name == "postgresql":
+            import psycopg
+
             conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
             return await psycopg.AsyncConnection.connect(
                 conninfo, autocommit=True, connect_timeout=max(1, int(self.seconds))
