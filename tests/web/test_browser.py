@@ -230,10 +230,11 @@ def test_the_board_author_edits_publishes_and_restates_the_paper(
         assert written.inner_html() == "To update the board on <strong>2020/21 Q1</strong>."
         check(page, "paper-publish")
         # Publishing renders every format (Word, PDF, …): on a loaded machine, give it time.
-        page.click("button:text('Confirm and publish version 1')", no_wait_after=True)
-        page.wait_for_selector(
-            "[role=status]:text('Version 1 of the paper was published.')", timeout=180_000
-        )
+        confirm = page.locator("button:text('Confirm and publish version 1')")
+        confirm.scroll_into_view_if_needed()
+        with page.expect_navigation(url="**/board/paper?*done=published*", timeout=180_000):
+            confirm.click()
+        page.wait_for_selector("[role=status]:text('Version 1 of the paper was published.')")
         assert page.locator("#published strong").first.inner_text() == "2020/21 Q1"
         assert page.locator("#published textarea, #published input").count() == 0
         check(page, "paper-published")
