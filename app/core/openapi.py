@@ -431,6 +431,26 @@ def add_links(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _string_schemas(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if node.get("type") == "string":
+        yield node
+    for branch in node.get("anyOf", ()):
+        yield from _string_schemas(branch)
+
+
+def state_the_url_rule(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every text in a path or query may not hold a NUL, which no URL the API answers may hold."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                if parameter.get("in") not in ("path", "query"):
+                    continue
+                for text in _string_schemas(parameter.get("schema", {})):
+                    if "not" not in text and "enum" not in text:
+                        text["not"] = {"pattern": "\\x00"}
+    return schema
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -445,7 +465,9 @@ def install_openapi(app: FastAPI) -> None:
                     for name in sorted(TAG_DESCRIPTIONS)
                 ],
             )
-            app.openapi_schema = add_links(add_examples(document_errors(schema, routes)))
+            app.openapi_schema = state_the_url_rule(
+                add_links(add_examples(document_errors(schema, routes)))
+            )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
