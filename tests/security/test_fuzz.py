@@ -75,8 +75,6 @@ def fuzz(base_url: str, token: str, *, role: str, mode: str, tmp_path: Path) -> 
         "all",
         "--phases",
         PHASES[mode],
-        "--header",
-        f"Authorization: Bearer {token}",
         "--max-examples",
         "3",
         "--max-time",
@@ -98,6 +96,7 @@ def fuzz(base_url: str, token: str, *, role: str, mode: str, tmp_path: Path) -> 
     environment = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": "tests.security.fuzz_hooks",
+        "TRACKER_FUZZ_TOKEN": token,
         "PYTHONPATH": str(ROOT),
     }
     # Run from the test's own directory, where the fuzzer keeps its cache.
