@@ -137,6 +137,22 @@ def _page(
     )
 
 
+def _posted(
+    request: Request, session: Session, quarter: str, csrf_token: str
+) -> Response | tuple[Actor, Strategy, Quarter]:
+    """A paper form's poster, strategy and quarter; or the page that refuses the post."""
+    actor = signed_in(request, session)
+    if actor is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    if (refusal := form_refusal(request, session, csrf_token)) is not None:
+        return _message(request, actor, "Not allowed", refusal, 403)
+    try:
+        strategy, chosen = _quarter(session, quarter)
+    except QuarterError as error:
+        return _message(request, actor, "No such quarter", str(error), 422)
+    return actor, strategy, chosen
+
+
 @router.get("/board/paper")
 def paper_page(
     request: Request,
@@ -174,15 +190,10 @@ def save_paper(
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Save the draft (admin), or preview its Markdown; a stale form keeps what was typed."""
-    actor = signed_in(request, session)
-    if actor is None:
-        return RedirectResponse("/sign-in", status_code=303)
-    if (refusal := form_refusal(request, session, csrf_token)) is not None:
-        return _message(request, actor, "Not allowed", refusal, 403)
-    try:
-        strategy, chosen = _quarter(session, quarter)
-    except QuarterError as error:
-        return _message(request, actor, "No such quarter", str(error), 422)
+    posted = _posted(request, session, quarter, csrf_token)
+    if isinstance(posted, Response):
+        return posted
+    actor, strategy, chosen = posted
     typed = _typed_paper(section_key, section_title, section_body, sub_key, sub_title, sub_body)
 
     def again(code: int, errors: Sequence[str] = (), changed: Sequence[str] = ()) -> Response:
@@ -297,15 +308,10 @@ def publish(
 ) -> Response:
     """`preview`: the paper as it will be published, to confirm (nothing is written);
     `apply`: publish it (admin), unless the draft changed since that preview."""
-    actor = signed_in(request, session)
-    if actor is None:
-        return RedirectResponse("/sign-in", status_code=303)
-    if (refusal := form_refusal(request, session, csrf_token)) is not None:
-        return _message(request, actor, "Not allowed", refusal, 403)
-    try:
-        strategy, chosen = _quarter(session, quarter)
-    except QuarterError as error:
-        return _message(request, actor, "No such quarter", str(error), 422)
+    posted = _posted(request, session, quarter, csrf_token)
+    if isinstance(posted, Response):
+        return posted
+    actor, strategy, chosen = posted
     if not is_admin(actor):
         return _message(request, actor, "Not allowed", "Only an admin publishes the paper.", 403)
     if step != "apply":
@@ -345,15 +351,10 @@ def restate(
 ) -> Response:
     """Reopen the published paper for correction (admin), with the reason its next version
     gives."""
-    actor = signed_in(request, session)
-    if actor is None:
-        return RedirectResponse("/sign-in", status_code=303)
-    if (refusal := form_refusal(request, session, csrf_token)) is not None:
-        return _message(request, actor, "Not allowed", refusal, 403)
-    try:
-        strategy, chosen = _quarter(session, quarter)
-    except QuarterError as error:
-        return _message(request, actor, "No such quarter", str(error), 422)
+    posted = _posted(request, session, quarter, csrf_token)
+    if isinstance(posted, Response):
+        return posted
+    actor, strategy, chosen = posted
     try:
         data = RestatementCreate(reason=reason)
         publishing.restate(
