@@ -3,9 +3,7 @@ same id, surviving a worker restart, and never holding up the request that cause
 
 import hashlib
 import hmac
-import itertools
 import json
-import socket
 import threading
 import time
 from collections import Counter
@@ -30,6 +28,7 @@ from tests.webhooks.conftest import (
     Receiver,
     WorkerMaker,
     deliveries,
+    stalling,
     subscribe,
 )
 
@@ -328,37 +327,8 @@ def test_a_stored_http_url_no_longer_allowed_is_not_called(
 @pytest.fixture
 def dripping_receiver() -> Iterator[str]:
     """A receiver that answers one byte of its headers every 0.2 s, for ever."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.1)
-    stop = threading.Event()
-
-    def drip(connection: socket.socket) -> None:
-        with connection:
-            connection.recv(65_536)
-            for byte in itertools.cycle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 50):
-                if stop.wait(0.2):
-                    return
-                try:
-                    connection.sendall(bytes([byte]))
-                except OSError:
-                    return
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=drip, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    with stalling(0.2) as dripping:
+        yield dripping.url
 
 
 def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(
