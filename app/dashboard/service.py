@@ -92,6 +92,8 @@ class Tally:
 
 PlanTallies = dict[int, dict[Pillar, Tally]]
 """By plan id, then pillar: one quarter's counts."""
+_TALLIED = {status: status.value for status in (Status.complete, *OPEN)}
+"""The `Tally` field that counts each status kept in `span_count`."""
 
 
 def _quarter_ends(n: int) -> sa.CTE:
@@ -150,36 +152,32 @@ def _holds_at(spans: type[StatusSpan] | type[SpanCount], quarter_end: sa.CTE) ->
 
 
 @functools.cache
-def _count_statement(n: int) -> sa.Select:
-    """One statement counting the tasks of every quarter, plan and pillar by status as at the end,
-    and those of them overdue by then (as at its last day: see `_not_yet_overdue` for a quarter
-    that has not ended).
+def _count_statement(n: int, overdue: bool) -> sa.Select:
+    """One read of `span_count` counting the tasks of n quarters by plan, pillar and status as at
+    each quarter's end, and (with `overdue`) those of them overdue by then (as at its last day: see
+    `_not_yet_overdue` for a quarter that has not ended): a column a quarter, a row a key.
 
-    Reads a row per plan, pillar, status and quarter range (`span_count`), not a row per task, so
-    its cost follows the number of plans and quarters rather than the length of the history.
+    Reads a row per plan, pillar, status and quarter range, not a row per task, so its cost
+    follows the number of plans and quarters rather than the length of the history; and it reads
+    each row once however many quarters, in the order of the table's key, which it groups by.
+    Every plan of the strategy is counted; the figures leave out those not live at a quarter's end.
     """
-    quarter_end = _quarter_ends(n)
-
-    def summed(*where: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.coalesce(sa.func.sum(SpanCount.n).filter(*where), 0)
-
-    counted = sa.not_(SpanCount.overdue)
-    return (
-        sa.select(
-            quarter_end.c.idx,
-            SpanCount.plan_id,
-            SpanCount.pillar,
-            summed(counted, SpanCount.status == Status.complete).label("complete"),
-            summed(counted, SpanCount.status == Status.ongoing).label("ongoing"),
-            summed(counted, SpanCount.status == Status.at_risk).label("at_risk"),
-            summed(SpanCount.overdue).label("overdue"),
+    count = SpanCount.__table__  # type: ignore[attr-defined]
+    held = []
+    for i in range(n):
+        ordinal = sa.bindparam(f"ordinal_{i}", type_=sa.Integer)
+        takes_in = sa.and_(count.c.from_q <= ordinal, count.c.until_q > ordinal)
+        held.append(sa.func.sum(sa.case((takes_in, count.c.n), else_=0)))
+    statement = (
+        sa.select(count.c.plan_id, count.c.pillar, count.c.status, count.c.overdue, *held)
+        .where(
+            count.c.plan_id.in_(_plans_of()),
+            count.c.from_q <= sa.bindparam("last_ordinal", type_=sa.Integer),
+            count.c.until_q > sa.bindparam("first_ordinal", type_=sa.Integer),
         )
-        .select_from(quarter_end)
-        .join(SpanCount, _holds_at(SpanCount, quarter_end))
-        .join(DeliveryPlan, _live_plan(SpanCount.plan_id, quarter_end))
-        .where(SpanCount.plan_id.in_(_plans_of()))
-        .group_by(quarter_end.c.idx, SpanCount.plan_id, SpanCount.pillar)
+        .group_by(count.c.plan_id, count.c.pillar, count.c.status, count.c.overdue)
     )
+    return statement if overdue else statement.where(sa.not_(count.c.overdue))
 
 
 @functools.cache
@@ -225,19 +223,29 @@ def count_quarters(
     """
     spans.rebuild_pending(session)
     counted: list[PlanTallies] = [{} for _ in quarters]
-    for idx, plan_id, pillar, complete, ongoing, at_risk, overdue_count in session.execute(
-        _count_statement(len(quarters)), _quarter_params(strategy_id, quarters)
-    ):
-        by_pillar = counted[idx].setdefault(plan_id, {p: Tally() for p in Pillar})
-        by_pillar[Pillar(pillar)] = Tally(
-            complete, ongoing, at_risk, overdue_count if overdue else 0
-        )
+
+    def tally(idx: int, plan_id: int, pillar: str) -> Tally:
+        by_pillar = counted[idx].get(plan_id)
+        if by_pillar is None:
+            by_pillar = counted[idx][plan_id] = {p: Tally() for p in Pillar}
+        return by_pillar[Pillar(pillar)]
+
+    ordinals = [q.ordinal for q in quarters]
+    params = {f"ordinal_{i}": ordinal for i, ordinal in enumerate(ordinals)}
+    params.update(strategy_id=strategy_id, first_ordinal=min(ordinals), last_ordinal=max(ordinals))
+    statement = _count_statement(len(quarters), overdue)
+    for plan_id, pillar, status, is_overdue, *held in session.execute(statement, params):
+        field = "overdue" if is_overdue else _TALLIED[status]
+        for idx, n in enumerate(held):
+            if n:
+                counts = tally(idx, plan_id, pillar)
+                setattr(counts, field, getattr(counts, field) + n)
     running = [i for i, q in enumerate(quarters) if overdue_before(q) < q.last_day]
     if overdue and running:
         statement = _not_yet_overdue(len(running))
         params = _quarter_params(strategy_id, [quarters[i] for i in running])
         for idx, plan_id, pillar, not_yet in session.execute(statement, params):
-            counted[running[idx]][plan_id][Pillar(pillar)].overdue -= not_yet
+            tally(running[idx], plan_id, pillar).overdue -= not_yet
     return counted
 
 
@@ -467,7 +475,10 @@ def trend_quarters(first: Quarter | None, last: Quarter | None) -> list[Quarter]
 
 
 def trend(*, session: Session, strategy: Strategy, quarters: Sequence[Quarter]) -> TrendRead:
-    """Each quarter's counts, by strand and in total, counted in one query however many."""
+    """Each quarter's counts, by strand and in total, counted in one query however many.
+
+    Only the strands' counts are built (not the plans' and pillars' figures a dashboard shows),
+    without validation, as `_figures` does."""
     strands = _strands(session, strategy)
     counted = count_quarters(
         session=session,
@@ -478,12 +489,27 @@ def trend(*, session: Session, strategy: Strategy, quarters: Sequence[Quarter]) 
     series: list[list[QuarterCounts]] = [[] for _ in strands]
     totals = []
     for quarter, tallies in zip(quarters, counted, strict=True):
-        strand_figures, quarter_totals = _figures(strands, tallies, quarter)
-        for points, figures in zip(series, strand_figures, strict=True):
-            points.append(QuarterCounts(quarter=quarter, **figures.model_dump(include=set(COUNTS))))
+        overall = Tally()
+        for points, strand in zip(series, strands, strict=True):
+            live = [plan for plan in strand.plans if plan.live_on(quarter.last_day)]
+            if not live:
+                points.append(
+                    QuarterCounts.model_construct(quarter=quarter, **dict.fromkeys(COUNTS))
+                )
+                continue
+            summed = Tally()
+            for plan in live:
+                for tally in tallies.get(plan.id, {}).values():
+                    summed.add(tally)
+            overall.add(summed)
+            points.append(QuarterCounts.model_construct(quarter=quarter, **summed.counts()))
         totals.append(
-            QuarterTotals(
-                quarter=quarter, **quarter_totals.model_dump(include={*COUNTS, *PERCENTS})
+            QuarterTotals.model_construct(
+                quarter=quarter,
+                **overall.counts(),
+                complete_pct=percent(overall.complete, overall.total),
+                ongoing_pct=percent(overall.ongoing, overall.total),
+                at_risk_pct=percent(overall.at_risk, overall.total),
             )
         )
     return TrendRead(
