@@ -21,13 +21,10 @@ from app.dashboard.schemas import (
     Difference,
     DriftRead,
     Include,
-    PillarCounts,
     PlanFigures,
     QuarterCounts,
     QuarterTotals,
-    StrandFigures,
     StrandTrend,
-    TotalFigures,
     TrendRead,
 )
 from app.periods import service as periods
@@ -91,9 +88,10 @@ class Tally:
 
 
 PlanTallies = dict[int, dict[Pillar, Tally]]
-"""By plan id, then pillar: one quarter's counts."""
-_TALLIED = {status: status.value for status in (Status.complete, *OPEN)}
-"""The `Tally` field that counts each status kept in `span_count`."""
+"""By plan id, then pillar: one quarter's counts (a plan or pillar with none left out)."""
+_COLUMN = {Status.complete: 0, Status.ongoing: 1, Status.at_risk: 2}
+_OVERDUE = 3
+"""Where `count_quarters` adds up each status, and overdue, in `Tally`'s order."""
 
 
 def _quarter_ends(n: int) -> sa.CTE:
@@ -222,30 +220,37 @@ def count_quarters(
     not ended (so is counted overdue as at today) costs a second, small query.
     """
     spans.rebuild_pending(session)
-    counted: list[PlanTallies] = [{} for _ in quarters]
+    # [complete, ongoing, at risk, overdue] by quarter index, plan id and pillar.
+    sums: dict[tuple[int, int, Pillar], list[int]] = {}
 
-    def tally(idx: int, plan_id: int, pillar: str) -> Tally:
-        by_pillar = counted[idx].get(plan_id)
-        if by_pillar is None:
-            by_pillar = counted[idx][plan_id] = {p: Tally() for p in Pillar}
-        return by_pillar[Pillar(pillar)]
+    def counts_of(key: tuple[int, int, Pillar]) -> list[int]:
+        counts = sums.get(key)
+        if counts is None:
+            counts = sums[key] = [0, 0, 0, 0]
+        return counts
 
     ordinals = [q.ordinal for q in quarters]
     params = {f"ordinal_{i}": ordinal for i, ordinal in enumerate(ordinals)}
     params.update(strategy_id=strategy_id, first_ordinal=min(ordinals), last_ordinal=max(ordinals))
-    statement = _count_statement(len(quarters), overdue)
-    for plan_id, pillar, status, is_overdue, *held in session.execute(statement, params):
-        field = "overdue" if is_overdue else _TALLIED[status]
+    # Flushed as an ORM read would be, then run on the connection: a Core statement with no
+    # entity to load, spared the ORM's handling of one.
+    session.flush()
+    connection = session.connection()
+    rows = connection.execute(_count_statement(len(quarters), overdue), params)
+    for plan_id, pillar, status, is_overdue, *held in rows:
+        column = _OVERDUE if is_overdue else _COLUMN[status]
         for idx, n in enumerate(held):
             if n:
-                counts = tally(idx, plan_id, pillar)
-                setattr(counts, field, getattr(counts, field) + n)
+                counts_of((idx, plan_id, pillar))[column] += n
     running = [i for i, q in enumerate(quarters) if overdue_before(q) < q.last_day]
     if overdue and running:
         statement = _not_yet_overdue(len(running))
         params = _quarter_params(strategy_id, [quarters[i] for i in running])
-        for idx, plan_id, pillar, not_yet in session.execute(statement, params):
-            tally(running[idx], plan_id, pillar).overdue -= not_yet
+        for idx, plan_id, pillar, not_yet in connection.execute(statement, params):
+            counts_of((running[idx], plan_id, pillar))[_OVERDUE] -= not_yet
+    counted: list[PlanTallies] = [{} for _ in quarters]
+    for (idx, plan_id, pillar), counts in sums.items():
+        counted[idx].setdefault(plan_id, {})[pillar] = Tally(*counts)
     return counted
 
 
@@ -375,69 +380,70 @@ def _overall(by_pillar: dict[Pillar, Tally]) -> Tally:
     return overall
 
 
-def _pillars(by_pillar: dict[Pillar, Tally]) -> dict[Pillar, PillarCounts]:
-    return {p: PillarCounts.model_construct(**by_pillar[p].counts()) for p in Pillar}
+def _pillars(by_pillar: dict[Pillar, Tally]) -> dict[Pillar, dict[str, int]]:
+    return {p: by_pillar.get(p, Tally()).counts() for p in Pillar}
 
 
 def _figures(
     strands: Sequence[_Strand], tallies: PlanTallies, quarter: Quarter
-) -> tuple[list[StrandFigures], TotalFigures]:
-    """The figures of every strand and plan and the totals; a strand with no plan live at the
-    quarter's end is N/A. Built without validation (they are counts the database just gave),
-    which is most of what building them cost."""
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The figures of every strand and plan and the totals, as `DashboardRead` validates them
+    (once, in pydantic's core: cheaper than building each model in Python); a strand with no plan
+    live at the quarter's end is N/A."""
+    day = quarter.last_day
     strand_figures = []
     strand_tallies = []
     for strand in strands:
         plans = []
         plan_tallies = []
-        for plan in (p for p in strand.plans if p.live_on(quarter.last_day)):
-            by_pillar = tallies.get(plan.id) or {p: Tally() for p in Pillar}
+        for plan in (p for p in strand.plans if p.live_on(day)):
+            by_pillar = tallies.get(plan.id, {})
             plan_tallies.append(by_pillar)
             overall = _overall(by_pillar)
             plans.append(
-                PlanFigures.model_construct(
-                    id=plan.id,
-                    name=plan.name,
+                {
+                    "id": plan.id,
+                    "name": plan.name,
                     **overall.counts(),
-                    overdue=overall.overdue,
-                    pillars=_pillars(by_pillar),
-                )
+                    "overdue": overall.overdue,
+                    "pillars": _pillars(by_pillar),
+                }
             )
         if not plans:
             strand_figures.append(
-                StrandFigures.model_construct(
-                    slug=strand.slug,
-                    name=strand.name,
-                    has_plan=False,
+                {
+                    "slug": strand.slug,
+                    "name": strand.name,
+                    "has_plan": False,
                     **dict.fromkeys(COUNTS),
-                    plans=[],
-                )
+                    "plans": [],
+                }
             )
             continue
         by_pillar = _summed(plan_tallies)
         strand_tallies.append(by_pillar)
         overall = _overall(by_pillar)
         strand_figures.append(
-            StrandFigures.model_construct(
-                slug=strand.slug,
-                name=strand.name,
-                has_plan=True,
+            {
+                "slug": strand.slug,
+                "name": strand.name,
+                "has_plan": True,
                 **overall.counts(),
-                overdue=overall.overdue,
-                pillars=_pillars(by_pillar),
-                plans=plans,
-            )
+                "overdue": overall.overdue,
+                "pillars": _pillars(by_pillar),
+                "plans": plans,
+            }
         )
     by_pillar = _summed(strand_tallies)
     overall = _overall(by_pillar)
-    totals = TotalFigures.model_construct(
+    totals = {
         **overall.counts(),
-        complete_pct=percent(overall.complete, overall.total),
-        ongoing_pct=percent(overall.ongoing, overall.total),
-        at_risk_pct=percent(overall.at_risk, overall.total),
-        overdue=overall.overdue,
-        pillars=_pillars(by_pillar),
-    )
+        "complete_pct": percent(overall.complete, overall.total),
+        "ongoing_pct": percent(overall.ongoing, overall.total),
+        "at_risk_pct": percent(overall.at_risk, overall.total),
+        "overdue": overall.overdue,
+        "pillars": _pillars(by_pillar),
+    }
     return strand_figures, totals
 
 
@@ -446,15 +452,17 @@ def dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> Dash
     strands = _strands(session, strategy)
     [tallies] = count_quarters(session=session, strategy_id=strategy.id, quarters=[quarter])  # type: ignore[arg-type]
     strand_figures, totals = _figures(strands, tallies, quarter)
-    lock = periods.active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
-    return DashboardRead(
-        quarter=quarter,
-        as_at=quarter.last_day,
-        strategy_id=strategy.id,  # type: ignore[arg-type]
-        locked=lock is not None,
-        lock=periods.lock_info(lock),
-        strands=strand_figures,
-        totals=totals,
+    lock = periods.lock_in_force(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+    return DashboardRead.model_validate(
+        {
+            "quarter": quarter,
+            "as_at": quarter.last_day,
+            "strategy_id": strategy.id,
+            "locked": lock is not None,
+            "lock": lock,
+            "strands": strand_figures,
+            "totals": totals,
+        }
     )
 
 
@@ -548,13 +556,15 @@ def figures_of(
             continue
         strand_figures, totals = _figures(strands, counted[quarter], quarter)
         figures.append(
-            DashboardRead(
-                quarter=quarter,
-                as_at=quarter.last_day,
-                strategy_id=strategy.id,  # type: ignore[arg-type]
-                locked=False,
-                strands=strand_figures,
-                totals=totals,
+            DashboardRead.model_validate(
+                {
+                    "quarter": quarter,
+                    "as_at": quarter.last_day,
+                    "strategy_id": strategy.id,
+                    "locked": False,
+                    "strands": strand_figures,
+                    "totals": totals,
+                }
             )
         )
     return figures
@@ -669,15 +679,29 @@ def _fingerprint() -> list[sa.ScalarSelect]:
     return [scalar(e, table) for table, expressions in tables for e in expressions]
 
 
+@functools.cache
+def _strategy_and_state(current: bool) -> sa.Select:
+    """The statement of `strategy_and_state`, built once (its every part is bound): the current
+    strategy as on `on`, or the one with id `strategy_id`, and the fingerprint."""
+    if current:
+        statement = strategies.current_strategy_query(sa.bindparam("on", type_=sa.Date))
+    else:
+        statement = sa.select(Strategy).where(
+            Strategy.id == sa.bindparam("strategy_id", type_=sa.Integer)
+        )
+    return statement.add_columns(*_fingerprint())
+
+
 def strategy_and_state(*, session: Session, strategy_id: int | None) -> tuple[Strategy, tuple]:
     """The strategy asked for (the current one when none is) and the fingerprint of everything
     figures are counted from, in one statement: a dashboard poll that finds nothing new costs
     that and its token's look-up."""
     if strategy_id is None:
-        statement = strategies.current_strategy_query(today())
+        row = session.execute(_strategy_and_state(current=True), {"on": today()}).first()
     else:
-        statement = sa.select(Strategy).where(Strategy.id == strategy_id)
-    row = session.execute(statement.add_columns(*_fingerprint())).first()
+        row = session.execute(
+            _strategy_and_state(current=False), {"strategy_id": strategy_id}
+        ).first()
     if row is None:
         # None there: the strategies' own look-up says so, in its words.
         strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)

@@ -35,6 +35,25 @@ def lock_info(lock: QuarterLock | None) -> LockInfo | None:
     return LockInfo(id=lock.id, locked_at=lock.locked_at, locked_by=lock.locked_by)  # type: ignore[arg-type]
 
 
+_LOCK_IN_FORCE = select(QuarterLock.id, QuarterLock.locked_at, QuarterLock.locked_by).where(
+    QuarterLock.strategy_id == sa.bindparam("strategy_id", type_=sa.Integer),
+    QuarterLock.quarter == sa.bindparam("quarter", type_=sa.String),
+    QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
+)
+
+
+def lock_in_force(*, session: Session, strategy_id: int, quarter: Quarter) -> LockInfo | None:
+    """When and by whom the quarter was locked, if it is: `lock_info(active_lock(...))` read in a
+    statement built once, without loading the lock and its snapshot (every dashboard asks)."""
+    found = session.execute(
+        _LOCK_IN_FORCE, {"strategy_id": strategy_id, "quarter": str(quarter)}
+    ).first()
+    if found is None:
+        return None
+    lock_id, locked_at, locked_by = found
+    return LockInfo(id=lock_id, locked_at=locked_at, locked_by=locked_by)
+
+
 def active_lock(
     *, session: Session, strategy_id: int, quarter: Quarter, for_update: bool = False
 ) -> QuarterLock | None:

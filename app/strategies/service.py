@@ -90,9 +90,9 @@ def current_strategy(*, session: Session, on: date | None = None) -> Strategy:
     return strategy
 
 
-def current_strategy_query(on: date) -> Any:
-    """The strategies, the one running on the date first, else the one that started last: one
-    statement, as every dashboard and report asks for it."""
+def current_strategy_query(on: date | sa.ColumnElement[date]) -> Any:
+    """The strategies, the one running on the date (or a parameter bound to one) first, else the
+    one that started last: one statement, as every dashboard and report asks for it."""
     running = sa.and_(Strategy.starts_on <= on, Strategy.ends_on >= on)
     return (
         select(Strategy)
