@@ -53,7 +53,7 @@ def _quarter_query(description: str, alias: str | None = None) -> Any:
     )
 
 
-def quarter_or_current(
+async def quarter_or_current(
     quarter: Annotated[
         str | None, _quarter_query("`2020-21-Q2` or `2020/21 Q2`; default: the current one.")
     ] = None,
@@ -61,13 +61,13 @@ def quarter_or_current(
     return periods.current_quarter() if quarter is None else _parse(quarter, "quarter")
 
 
-def quarter_filter(
+async def quarter_filter(
     quarter: Annotated[str | None, _quarter_query("Only this quarter's locks.")] = None,
 ) -> Quarter | None:
     return None if quarter is None else _parse(quarter, "quarter")
 
 
-def quarter_in_path(
+async def quarter_in_path(
     quarter: Annotated[
         str,
         Path(
@@ -80,7 +80,7 @@ def quarter_in_path(
     return _parse(quarter, "quarter")
 
 
-def trend_range(
+async def trend_range(
     first: Annotated[
         str | None,
         _quarter_query("The first quarter; default: the first of `to`'s year.", alias="from"),
@@ -99,7 +99,7 @@ QuarterDep = Annotated[Quarter, Depends(quarter_or_current)]
 QuarterPathDep = Annotated[Quarter, Depends(quarter_in_path)]
 
 
-def included(
+async def included(
     include: Annotated[
         str | None,
         Query(

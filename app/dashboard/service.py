@@ -165,7 +165,7 @@ def _count_statement(n: int, overdue: bool) -> sa.Select:
     for i in range(n):
         ordinal = sa.bindparam(f"ordinal_{i}", type_=sa.Integer)
         takes_in = sa.and_(count.c.from_q <= ordinal, count.c.until_q > ordinal)
-        held.append(sa.func.sum(sa.case((takes_in, count.c.n), else_=0)))
+        held.append(sa.func.sum(count.c.n).filter(takes_in))
     statement = (
         sa.select(count.c.plan_id, count.c.pillar, count.c.status, count.c.overdue, *held)
         .where(
