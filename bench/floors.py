@@ -3,9 +3,12 @@ counts as the API, and a check that it does.
 
 A quarter's dashboard counts, for a quarter that has ended, are one read of the counts kept by
 plan, pillar, status and quarter range (`span_count`): the rows whose range takes in the quarter,
-summed by plan and pillar. Nothing smaller holds the answer.
+summed by plan and pillar. Nothing smaller holds the answer. A trend's counts are one read of the
+same rows for all its quarters: each row summed into every quarter its range takes in, grouped in
+the order of the table's key (which on SQLite spares a sort).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,6 +69,73 @@ def check(connection: sa.Connection, strategy_id: int, quarter: Quarter, body: d
     floor = {plan: counts for plan, counts in floor.items() if any(counts.values())}
     if floor != api:
         raise AssertionError(f"the floor SQL counts {floor}, the API {api}")
+
+
+TREND_STATUSES = ("complete", "ongoing", "at_risk")
+
+
+def trend_statement(n: int) -> sa.TextClause:
+    """Per plan, pillar and status of a strategy: the tasks in that status at the end of each of
+    n quarters (`q0`…, ordinals; `first` and `last` the lowest and highest), one column each."""
+    held = ", ".join(
+        f"SUM(c.n) FILTER (WHERE c.from_q <= :q{i} AND c.until_q > :q{i})" for i in range(n)
+    )
+    return sa.text(
+        f"""
+        SELECT c.plan_id, c.status, {held}
+        FROM span_count AS c
+        WHERE c.plan_id IN (
+                SELECT p.id FROM delivery_plan AS p JOIN strand AS s ON s.id = p.strand_id
+                WHERE s.strategy_id = :strategy_id)
+          AND NOT c.overdue AND c.from_q <= :last AND c.until_q > :first
+        GROUP BY c.plan_id, c.pillar, c.status, c.overdue
+        """
+    )
+
+
+def trend_counts(
+    connection: sa.Connection, strategy_id: int, quarters: Sequence[Quarter]
+) -> dict[int, list[dict[str, int]]]:
+    """Per plan id, for each quarter, the three status counts the trend floor gives."""
+    ordinals = [q.ordinal for q in quarters]
+    params = {f"q{i}": ordinal for i, ordinal in enumerate(ordinals)}
+    params.update(strategy_id=strategy_id, first=min(ordinals), last=max(ordinals))
+    plans: dict[int, list[dict[str, int]]] = {}
+    for plan_id, status, *held in connection.execute(trend_statement(len(quarters)), params):
+        series = plans.setdefault(plan_id, [dict.fromkeys(TREND_STATUSES, 0) for _ in quarters])
+        for counts, n in zip(series, held, strict=True):
+            counts[status] += int(n or 0)
+    return plans
+
+
+def check_trend(
+    connection: sa.Connection, strategy_id: int, quarters: Sequence[Quarter], body: dict
+) -> None:
+    """Refuse to measure against a trend floor that does not give the API's answer: the floor's
+    plans summed by strand, against each strand's series in a `GET /dashboard/trend` body."""
+    strand_of = dict(
+        connection.execute(
+            sa.text(
+                "SELECT p.id, s.slug FROM delivery_plan AS p JOIN strand AS s ON s.id = p.strand_id"
+                " WHERE s.strategy_id = :strategy_id"
+            ),
+            {"strategy_id": strategy_id},
+        ).all()
+    )
+    api = {
+        strand["slug"]: [
+            {name: point[name] for name in TREND_STATUSES} for point in strand["series"]
+        ]
+        for strand in body["strands"]
+        if strand["has_plan"]
+    }
+    floor = {slug: [dict.fromkeys(TREND_STATUSES, 0) for _ in quarters] for slug in api}
+    for plan_id, series in trend_counts(connection, strategy_id, quarters).items():
+        for total, counts in zip(floor[strand_of[plan_id]], series, strict=True):
+            for name in TREND_STATUSES:
+                total[name] += counts[name]
+    if floor != api:
+        raise AssertionError(f"the trend floor SQL counts {floor}, the API {api}")
 
 
 def _today() -> Any:

@@ -35,11 +35,13 @@ from rich.table import Table
 from app.auth import service as auth
 from app.auth.models import Role
 from app.core.db import make_engine, normalise_url, write_session
-from app.core.quarters import Quarter
+from app.core.quarters import Quarter, quarter_range
 from bench import data, floors
 
 ROOT = Path(__file__).resolve().parents[1]
 QUARTER = "2020-21-Q2"
+TREND = ("2019-20-Q3", "2021-22-Q2")
+TREND_FLOOR = "floor: the trend's counts by hand-written SQL"
 CONNECTIONS = (1, 8, 32)
 HISTORY = (10, 1_000, 10_000)
 SHORT, LONG = "POST /tasks/{id}/status, 10 events", "POST /tasks/{id}/status, 10,000 events"
@@ -296,6 +298,22 @@ def measure_dashboard(
     return api, statistics.median(timed(floor, repeat))
 
 
+def trend_floor(
+    client: httpx.Client, engine: sa.Engine, ids: dict[str, Any], repeat: int
+) -> list[float]:
+    """The trend floor's timings, having checked it gives the API's trend."""
+    quarters = list(quarter_range(Quarter.parse(TREND[0]), Quarter.parse(TREND[1])))
+    body = _ok(client.get("/api/v1/dashboard/trend", params={"from": TREND[0], "to": TREND[1]}))
+    with engine.connect() as connection:
+        floors.check_trend(connection, ids["strategy_id"], quarters, body.json())
+
+    def floor() -> None:
+        with engine.connect() as connection:
+            floors.trend_counts(connection, ids["strategy_id"], quarters)
+
+    return timed(floor, repeat)
+
+
 def measure_rest(
     client: httpx.Client,
     server: Server,
@@ -315,17 +333,12 @@ def measure_rest(
         "GET /dashboard (current quarter)",
         timed(lambda: _ok(client.get("/api/v1/dashboard")), repeat),
     )
+    trend_params = {"from": TREND[0], "to": TREND[1]}
     results.timed(
         "GET /dashboard/trend (8 quarters)",
-        timed(
-            lambda: _ok(
-                client.get(
-                    "/api/v1/dashboard/trend", params={"from": "2019-20-Q3", "to": "2021-22-Q2"}
-                )
-            ),
-            repeat,
-        ),
+        timed(lambda: _ok(client.get("/api/v1/dashboard/trend", params=trend_params)), repeat),
     )
+    results.timed(TREND_FLOOR, trend_floor(client, engine, ids, repeat))
     counter = iter(range(1, 10**9))
     results.timed(
         "GET /tasks/{id}",
@@ -487,6 +500,7 @@ def report(all_results: list[Results]) -> None:
             f"overhead={1000 * (v['dashboard'] - v['floor']):.1f}ms "
             f"scale={last / first:.2f} "
             f"trend/dashboard={v['GET /dashboard/trend (8 quarters)'] / v['dashboard']:.2f} "
+            f"trend/floor={v['GET /dashboard/trend (8 quarters)'] / v[TREND_FLOOR]:.2f} "
             f"c8÷bare: task={ratio('GET /tasks/{id}'):.2f} "
             f"304={ratio('GET /dashboard 304'):.2f} fresh={ratio('GET /dashboard fresh'):.3f} "
             f"post={ratio('POST /tasks/{id}/status'):.3f} "
