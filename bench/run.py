@@ -8,8 +8,9 @@ emptied). For each database it builds three sizes (a tenth, three tenths and all
 then measures everything else: single requests timed one by one (median and p95), throughput
 with `wrk` at 1, 8 and 32 connections (requests/s, p50 and p99) against a bare endpoint served
 by the same process, status POSTs on tasks with 10, 1,000 and 10,000 events, a 10,000-row
-import, the Word report, and the API's memory when idle and after the load. The machine's load
-average is printed with each database's run; last come the ratios the targets are set on.
+import, the Word and PDF reports, and the API's memory when idle and after the load. The
+machine's load average is printed with each database's run; last come the ratios the targets are
+set on.
 """
 
 import os
@@ -441,16 +442,17 @@ def measure_rest(
             warmup=0,
         ),
     )
-    results.timed(
-        "GET /reports/board (docx)",
-        timed(
-            lambda: _ok(
-                client.get("/api/v1/reports/board", params={"quarter": QUARTER, "format": "docx"})
+    for fmt in ("docx", "pdf"):
+        results.timed(
+            f"GET /reports/board ({fmt})",
+            timed(
+                lambda fmt=fmt: _ok(
+                    client.get("/api/v1/reports/board", params={"quarter": QUARTER, "format": fmt})
+                ),
+                5,
+                warmup=1,
             ),
-            5,
-            warmup=1,
-        ),
-    )
+        )
     for _ in range(1000):
         _ok(client.get("/api/v1/dashboard", params={"quarter": QUARTER}))
     for _ in range(14):
@@ -506,7 +508,8 @@ def report(all_results: list[Results]) -> None:
             f"post={ratio('POST /tasks/{id}/status'):.3f} "
             f"post10k/post10={v[LONG] / v[SHORT]:.2f}"
             f" import={v['POST /imports (10,000 rows)']:.2f}s "
-            f"docx={v['GET /reports/board (docx)']:.2f}s idle={v['idle_rss_mb']:.0f}MB"
+            f"docx={v['GET /reports/board (docx)']:.2f}s pdf={v['GET /reports/board (pdf)']:.2f}s "
+            f"idle={v['idle_rss_mb']:.0f}MB"
         )
     print("\n".join(lines))
 
