@@ -220,14 +220,14 @@ def count_quarters(
     not ended (so is counted overdue as at today) costs a second, small query.
     """
     spans.rebuild_pending(session)
-    # [complete, ongoing, at risk, overdue] by quarter index, plan id and pillar.
-    sums: dict[tuple[int, int, Pillar], list[int]] = {}
+    # By plan id and pillar, for each quarter: [complete, ongoing, at risk, overdue].
+    sums: dict[tuple[int, Pillar], list[list[int]]] = {}
 
-    def counts_of(key: tuple[int, int, Pillar]) -> list[int]:
-        counts = sums.get(key)
-        if counts is None:
-            counts = sums[key] = [0, 0, 0, 0]
-        return counts
+    def counts_of(plan_id: int, pillar: Pillar) -> list[list[int]]:
+        per_quarter = sums.get((plan_id, pillar))
+        if per_quarter is None:
+            per_quarter = sums[plan_id, pillar] = [[0, 0, 0, 0] for _ in quarters]
+        return per_quarter
 
     ordinals = [q.ordinal for q in quarters]
     params = {f"ordinal_{i}": ordinal for i, ordinal in enumerate(ordinals)}
@@ -239,18 +239,19 @@ def count_quarters(
     rows = connection.execute(_count_statement(len(quarters), overdue), params)
     for plan_id, pillar, status, is_overdue, *held in rows:
         column = _OVERDUE if is_overdue else _COLUMN[status]
-        for idx, n in enumerate(held):
+        for counts, n in zip(counts_of(plan_id, pillar), held, strict=True):
             if n:
-                counts_of((idx, plan_id, pillar))[column] += n
+                counts[column] += n
     running = [i for i, q in enumerate(quarters) if overdue_before(q) < q.last_day]
     if overdue and running:
         statement = _not_yet_overdue(len(running))
         params = _quarter_params(strategy_id, [quarters[i] for i in running])
         for idx, plan_id, pillar, not_yet in connection.execute(statement, params):
-            counts_of((running[idx], plan_id, pillar))[_OVERDUE] -= not_yet
+            counts_of(plan_id, pillar)[running[idx]][_OVERDUE] -= not_yet
     counted: list[PlanTallies] = [{} for _ in quarters]
-    for (idx, plan_id, pillar), counts in sums.items():
-        counted[idx].setdefault(plan_id, {})[pillar] = Tally(*counts)
+    for (plan_id, pillar), per_quarter in sums.items():
+        for tallies, counts in zip(counted, per_quarter, strict=True):
+            tallies.setdefault(plan_id, {})[pillar] = Tally(*counts)
     return counted
 
 
@@ -498,8 +499,9 @@ def trend(*, session: Session, strategy: Strategy, quarters: Sequence[Quarter]) 
     totals = []
     for quarter, tallies in zip(quarters, counted, strict=True):
         overall = Tally()
+        day = quarter.last_day
         for points, strand in zip(series, strands, strict=True):
-            live = [plan for plan in strand.plans if plan.live_on(quarter.last_day)]
+            live = [plan for plan in strand.plans if plan.live_on(day)]
             if not live:
                 points.append(
                     QuarterCounts.model_construct(quarter=quarter, **dict.fromkeys(COUNTS))
