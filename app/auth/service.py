@@ -113,6 +113,17 @@ def authenticate(
     It reads on `session` when given, else on a connection of its own; when the token was last
     used is written in a transaction of its own, so that reads stay reads.
     """
+    actor, stale = look_up(engine=engine, clear=clear, touch_after=touch_after, session=session)
+    if stale:
+        touch(engine=engine, token_id=actor.token_id)
+    return actor
+
+
+def look_up(
+    *, engine: Engine, clear: str | None, touch_after: int, session: Session | None = None
+) -> tuple[Actor, bool]:
+    """`authenticate`'s one read: the actor, and whether when its token was last used is older
+    than `touch_after` seconds and wants `touch`ing. Writes nothing."""
     if not clear:
         raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
     if session is not None:
@@ -125,19 +136,24 @@ def authenticate(
         raise Unauthorized("the token is not valid")
     if token.expires_at is not None and token.expires_at <= now:
         raise Unauthorized("the token has expired")
-    if token.last_used_at is None or now - token.last_used_at > timedelta(seconds=touch_after):
-        # Written on its own, briefly, so that reads stay reads and a busy request never waits.
-        with writer(engine).begin() as connection:
-            connection.execute(
-                sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
-            )
-    return Actor(
+    stale = token.last_used_at is None or now - token.last_used_at > timedelta(seconds=touch_after)
+    actor = Actor(
         token.id,
         token.name,
         Role(token.role),
         frozenset(token.strands),
         contributors=frozenset(token.contributors or ()),
     )
+    return actor, stale
+
+
+def touch(*, engine: Engine, token_id: int | None) -> None:
+    """Write down that the token was used now: on its own, briefly, so that reads stay reads and
+    a busy request never waits."""
+    with writer(engine).begin() as connection:
+        connection.execute(
+            sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+        )
 
 
 # Every request runs it, so it is a plain statement, built once, read without the ORM.

@@ -134,6 +134,12 @@ class Pending:
     claimed: bool = False
 
 
+def pending(request: Request) -> bool:
+    """Whether the request carries an Idempotency-Key not claimed yet."""
+    found: Pending | None = getattr(request.state, "idempotency", None)
+    return found is not None and not found.claimed
+
+
 def claim(request: Request) -> None:
     """Claim the request's Idempotency-Key, once its token has been authenticated.
 
