@@ -171,11 +171,11 @@ def _check_archive(content: bytes, max_unpacked_bytes: int) -> None:
 
 
 def _open_workbook(content: bytes, max_unpacked_bytes: int) -> Any:
-    from openpyxl import load_workbook
+    from app.imports.workbook import open_workbook
 
     _check_archive(content, max_unpacked_bytes)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = open_workbook(content)
     except Exception as error:
         # openpyxl raises many kinds of error on a malformed workbook; all mean "not readable".
         log.info("unreadable workbook: %r", error)
@@ -188,7 +188,7 @@ def _open_workbook(content: bytes, max_unpacked_bytes: int) -> Any:
 
 def _sheet_rows(sheet: Any) -> Iterator[Sequence[Any]]:
     try:
-        yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        yield from sheet.row_values(MAX_COLUMNS)
     except Exception as error:
         log.info("unreadable sheet %r: %r", sheet.title, error)
         raise PlanFileError(f"sheet {sheet.title!r} is not readable") from error
