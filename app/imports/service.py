@@ -487,11 +487,13 @@ def _apply(
     creating: list[_Item] = []
 
     def create_waiting() -> None:
+        for item in creating:
+            item.create.plan_id = work.plan.id  # type: ignore[union-attr]
         created = tasks.create_tasks(
             session=session,
             actor=actor,
             plan=work.plan,  # type: ignore[arg-type]
-            items=[item.create.model_copy(update={"plan_id": work.plan.id}) for item in creating],  # type: ignore[union-attr]
+            items=[item.create for item in creating],  # type: ignore[misc]
         )
         for item, task_id in zip(creating, created, strict=True):
             ids[item.ref] = item.created_id = task_id

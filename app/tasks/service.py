@@ -1,5 +1,6 @@
 """Rules for tasks and their dated status events, shared by the API, the CLI and the importer."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -189,13 +190,18 @@ def _ensure_task_nos_free(session: Session, *, plan_id: int, items: Sequence[Tas
         wanted.add((data.pillar, data.task_no))
     if not wanted:
         return
-    numbers = [number for _, number in wanted]
-    # A range rather than a list of numbers: one short statement however many tasks come.
+    numbers: dict[Pillar, list[int]] = defaultdict(list)
+    for pillar, number in wanted:
+        numbers[pillar].append(number)
+    # A range in each pillar rather than a list of numbers: one short statement however many
+    # tasks come, which reads no more than the numbers it could clash with (an import's batches
+    # follow one another through a pillar's numbers).
+    in_ranges = [
+        sa.and_(Task.pillar == pillar, Task.task_no.between(min(given), max(given)))  # type: ignore[union-attr]
+        for pillar, given in sorted(numbers.items())
+    ]
     taken = session.execute(
-        sa.select(Task.pillar, Task.task_no).where(
-            Task.plan_id == plan_id,
-            Task.task_no.between(min(numbers), max(numbers)),  # type: ignore[union-attr]
-        )
+        sa.select(Task.pillar, Task.task_no).where(Task.plan_id == plan_id, sa.or_(*in_ranges))
     ).all()
     clashes = sorted((Pillar(p), n) for p, n in taken if (Pillar(p), n) in wanted)
     if clashes:
