@@ -15,16 +15,15 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from joserfc import jws, jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
-
 from app.core.errors import Unauthorized, Unavailable
 
-# httpx (with the CLI it loads: rich, pygments, click) is imported where a request is made:
-# a server that sends none never holds it in memory.
+# httpx (with the CLI it loads: rich, pygments, click) is imported where a request is made, and
+# joserfc (with cryptography, some 15 MB) once a provider is configured: a server that sends no
+# request and signs nobody in through a provider never holds them in memory.
 if TYPE_CHECKING:
     import httpx
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +91,8 @@ class Provider:
     def _fetch(self) -> None:
         """Read the discovery document (once it answers) and the JWKS; record why it failed."""
         import httpx
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
 
         self._last_attempt = self.clock()
         try:
@@ -131,6 +132,8 @@ class Provider:
         return ASYMMETRIC & {str(alg) for alg in advertised}
 
     def _key(self, kid: str | None) -> Any:
+        from joserfc.errors import JoseError
+
         keys = self._keys
         # A kept key needs no lock: a slow fetch for another key never holds up this token.
         if keys is not None and kid is not None and kid in self._kids:
@@ -181,6 +184,9 @@ class Provider:
             raise
 
     def _verify(self, token: str, audience: str, nonce: str | None) -> dict[str, Any]:
+        from joserfc import jws, jwt
+        from joserfc.errors import JoseError
+
         if len(token) > MAX_TOKEN_CHARS or not looks_like_jwt(token):
             raise TokenRefused("the token is not a JWT")
         try:
