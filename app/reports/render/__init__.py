@@ -1,10 +1,10 @@
 """The board report's formats: each renders a `BoardReport` to the bytes of one file."""
 
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.core.exports import XLSX, scrubbed
+from app.core.memory import release
 from app.reports.render import excel, html, markdown, pdf
 from app.reports.schemas import BoardReport, ReportFormat
 
@@ -53,8 +53,7 @@ def content_disposition(report: BoardReport, fmt: ReportFormat) -> str:
 def render(report: BoardReport, fmt: ReportFormat) -> bytes:
     # Rows stored before the text rule may hold characters Word and Excel cannot: drop them.
     rendered = FORMATS[fmt].render(scrubbed(report))
-    # A document's objects (python-docx's parts, openpyxl's cells, matplotlib's figures) point at
-    # each other, so only a full collection frees them; left to the collector's own pace, each
-    # report's tens of megabytes would pile up in a long-running server.
-    gc.collect()
+    # Left to the collector's own pace and to glibc, each report's tens of megabytes would pile
+    # up in a long-running server.
+    release()
     return rendered
