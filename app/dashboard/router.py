@@ -164,7 +164,9 @@ def get_dashboard(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """A quarter's task counts by strand and plan, as at its last day; ETag for cheap polling."""
-    strategy, state = service.strategy_and_state(session=session, strategy_id=strategy_id)
+    strategy, state, lock = service.strategy_and_state(
+        session=session, strategy_id=strategy_id, quarter=quarter
+    )
     as_csv = _wants_csv(format, request)
     tag = service.figures_etag(
         state=state,
@@ -183,7 +185,9 @@ def get_dashboard(
     if published:
         figures = service.published_dashboard(session=session, strategy=strategy, quarter=quarter)
     else:
-        figures = service.dashboard(session=session, strategy=strategy, quarter=quarter)
+        figures = service.live_dashboard(
+            session=session, strategy=strategy, quarter=quarter, lock=lock
+        )
     if as_csv:
         header, rows = service.csv_table(figures, include)
         suffix = "-published" if published else ""
@@ -215,7 +219,7 @@ def get_trend(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The dashboard counts of each quarter from `from` to `to` (at most 40), by strand."""
-    strategy, state = service.strategy_and_state(session=session, strategy_id=strategy_id)
+    strategy, state, _ = service.strategy_and_state(session=session, strategy_id=strategy_id)
     as_csv = _wants_csv(format, request)
     tag = service.figures_etag(
         state=state,

@@ -29,7 +29,7 @@ from app.dashboard.schemas import (
 )
 from app.periods import service as periods
 from app.periods.models import QuarterLock
-from app.periods.schemas import LockCreate, LockRead
+from app.periods.schemas import LockCreate, LockInfo, LockRead
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks import spans
@@ -450,10 +450,17 @@ def _figures(
 
 def dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> DashboardRead:
     """The live figures of a quarter as at its last day, with every optional part filled in."""
+    lock = periods.lock_in_force(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+    return live_dashboard(session=session, strategy=strategy, quarter=quarter, lock=lock)
+
+
+def live_dashboard(
+    *, session: Session, strategy: Strategy, quarter: Quarter, lock: LockInfo | None
+) -> DashboardRead:
+    """`dashboard`, for a caller that has read the quarter's lock in force already."""
     strands = _strands(session, strategy)
     [tallies] = count_quarters(session=session, strategy_id=strategy.id, quarters=[quarter])  # type: ignore[arg-type]
     strand_figures, totals = _figures(strands, tallies, quarter)
-    lock = periods.lock_in_force(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
     return DashboardRead.model_validate(
         {
             "quarter": quarter,
@@ -681,35 +688,66 @@ def _fingerprint() -> list[sa.ScalarSelect]:
     return [scalar(e, table) for table, expressions in tables for e in expressions]
 
 
+def _lock_in_force() -> list[sa.ScalarSelect]:
+    """When and by whom the quarter bound to `quarter` was locked, if it is, as columns of a
+    statement that selects its strategy (at most one lock is in force: a unique index)."""
+
+    def column(expression: Any) -> sa.ScalarSelect:
+        return (
+            sa.select(expression)
+            .where(
+                QuarterLock.strategy_id == Strategy.id,
+                QuarterLock.quarter == sa.bindparam("quarter", type_=sa.String),
+                QuarterLock.unlocked_at.is_(None),  # type: ignore[union-attr]
+            )
+            .scalar_subquery()
+        )
+
+    return [column(QuarterLock.id), column(QuarterLock.locked_at), column(QuarterLock.locked_by)]
+
+
 @functools.cache
-def _strategy_and_state(current: bool) -> sa.Select:
+def _strategy_and_state(current: bool, lock: bool) -> sa.Select:
     """The statement of `strategy_and_state`, built once (its every part is bound): the current
-    strategy as on `on`, or the one with id `strategy_id`, and the fingerprint."""
+    strategy as on `on`, or the one with id `strategy_id`; the fingerprint; with `lock`, the
+    quarter's lock in force."""
     if current:
         statement = strategies.current_strategy_query(sa.bindparam("on", type_=sa.Date))
     else:
         statement = sa.select(Strategy).where(
             Strategy.id == sa.bindparam("strategy_id", type_=sa.Integer)
         )
-    return statement.add_columns(*_fingerprint())
+    return statement.add_columns(*_fingerprint(), *(_lock_in_force() if lock else ()))
 
 
-def strategy_and_state(*, session: Session, strategy_id: int | None) -> tuple[Strategy, tuple]:
-    """The strategy asked for (the current one when none is) and the fingerprint of everything
-    figures are counted from, in one statement: a dashboard poll that finds nothing new costs
-    that and its token's look-up."""
-    if strategy_id is None:
-        row = session.execute(_strategy_and_state(current=True), {"on": today()}).first()
-    else:
-        row = session.execute(
-            _strategy_and_state(current=False), {"strategy_id": strategy_id}
-        ).first()
+def strategy_and_state(
+    *, session: Session, strategy_id: int | None, quarter: Quarter | None = None
+) -> tuple[Strategy, tuple, LockInfo | None]:
+    """The strategy asked for (the current one when none is), the fingerprint of everything
+    figures are counted from, and for a quarter its lock in force, in one statement: a dashboard
+    poll that finds nothing new costs that and its token's look-up, and a fresh one reads no lock
+    again."""
+    params: dict[str, Any] = {"on": today(), "strategy_id": strategy_id, "quarter": str(quarter)}
+    statement = _strategy_and_state(current=strategy_id is None, lock=quarter is not None)
+    row = session.execute(statement, params).first()
     if row is None:
         # None there: the strategies' own look-up says so, in its words.
         strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
-        return strategy, tuple(session.execute(sa.select(*_fingerprint())).one())
+        state = tuple(session.execute(sa.select(*_fingerprint())).one())
+        lock = (
+            None
+            if quarter is None
+            else periods.lock_in_force(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+        )
+        return strategy, state, lock
     strategy, *state = row
-    return strategy, tuple(state)
+    if quarter is None:
+        return strategy, tuple(state), None
+    *state, lock_id, locked_at, locked_by = state
+    lock = (
+        None if lock_id is None else LockInfo(id=lock_id, locked_at=locked_at, locked_by=locked_by)
+    )
+    return strategy, tuple(state), lock
 
 
 def figures_etag(*, kind: str, params: Sequence[Any], state: tuple) -> str:

@@ -179,6 +179,10 @@ def test_published_figures_stay_as_locked_while_live_ones_drift(
     assert (published["published"], published["locked"]) == (True, True)
     assert published["lock"]["locked_by"] == "admin"
     assert counts(published["totals"]) == (2, 1, 1, 0)
+    # The live figures of the locked quarter say it is locked, by the same lock.
+    while_locked = dashboard(client, admin, "2020-21-Q2")
+    assert (while_locked["published"], while_locked["locked"]) == (False, True)
+    assert while_locked["lock"] == published["lock"]
     csv_text = client.get(
         "/api/v1/dashboard",
         params={"quarter": "2020-21-Q2", "published": "true", "format": "csv"},
