@@ -175,12 +175,22 @@ def record(
     )
 
 
-def _row_snapshot(row: dict[str, Any], keys: list[str], secret: list[str]) -> dict[str, Any]:
-    """`_snapshot` of a row given as its columns' values."""
+def _row_snapshot(
+    row: dict[str, Any], keys: list[str], secret: list[str], written: dict[int, tuple[Any, Any]]
+) -> dict[str, Any]:
+    """`_snapshot` of a row given as its columns' values; `written` keeps each value object
+    already made JSON's (with the object, so that its id stays its own), since rows written
+    in bulk share most of theirs: the moment, the day added, the pillar."""
     snapshot = {}
     for key in keys:
         value = row[key]
-        snapshot[key] = value if type(value) in _PLAIN else _jsonable(value)
+        if type(value) in _PLAIN:
+            snapshot[key] = value
+            continue
+        known = written.get(id(value))
+        if known is None:
+            known = written[id(value)] = (value, _jsonable(value))
+        snapshot[key] = known[1]
     for key in secret:
         snapshot[key] = REDACTED
     return snapshot
@@ -209,12 +219,13 @@ def record_created(
         "entity": table.name,
         "before": None,
     }
+    written: dict[int, tuple[Any, Any]] = {}
     entries = [
         {
             **common,
             "entity_id": "-".join(str(row[key]) for key in identity if row[key] is not None),
             "strand_id": row.get("strand_id", strand_id),
-            "after": _row_snapshot(row, keys, secret),
+            "after": _row_snapshot(row, keys, secret, written),
         }
         for row in rows
     ]

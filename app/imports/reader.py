@@ -233,11 +233,14 @@ def _text(value: Any) -> str:
     """A cell as the text a person sees, with line ends made uniform and export quoting undone."""
     if value is None:
         return ""
-    if isinstance(value, datetime | date):
+    if type(value) is str:
+        text = normalise_text(value)
+    elif isinstance(value, datetime | date):
         return f"{value:%d/%m/%Y}"
-    if isinstance(value, float) and value.is_integer():
+    elif isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = normalise_text(str(value))
+    else:
+        text = normalise_text(str(value))
     # Our exports write `'=…` so spreadsheets show text, not a formula; read it back as written.
     if text.startswith("'") and text[1:2] and text[1:2] in FORMULA_STARTS:
         text = text[1:]

@@ -84,8 +84,10 @@ def emit_many(
         if kind in wanted
     ]
     table = WebhookEvent.__table__  # type: ignore[attr-defined]
+    # Made JSON's in one call rather than one an event.
     rows = [
-        {"type": kind, "data": to_jsonable_python(dict(item)), "occurred_at": now} for item in data
+        {"type": kind, "data": jsonable, "occurred_at": now}
+        for jsonable in to_jsonable_python([dict(item) for item in data])
     ]
     changes.enter_at_commit(session, len(rows))
     if not subscribers:
