@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.auth.dependencies import ActorDep
 from app.core.concurrency import IfMatch, OptionalIfMatch, check_optional_if_match, set_etag
-from app.core.db import SessionDep
+from app.core.db import SessionDep, commits
 from app.core.exports import XLSX
 from app.core.openapi import tag
 from app.core.pagination import Page, PageDep
@@ -40,6 +40,7 @@ router = APIRouter(
 
 
 @router.post("/tasks", status_code=status.HTTP_201_CREATED)
+@commits
 def create_task(
     data: TaskCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> TaskRead:
@@ -103,6 +104,7 @@ def list_tasks(
     status_code=status.HTTP_201_CREATED,
     operation_id="recordTaskStatusBatch",
 )
+@commits
 def record_status_batch(
     batch: StatusBatch, session: SessionDep, actor: ActorDep
 ) -> StatusBatchRead:
@@ -122,6 +124,7 @@ async def get_task(task_id: Id, session: SessionDep, response: Response) -> Task
 
 
 @router.patch("/tasks/{task_id:int}")
+@commits
 def update_task(
     task_id: Id,
     data: TaskUpdate,
@@ -144,6 +147,7 @@ def update_task(
     status_code=status.HTTP_201_CREATED,
     operation_id="recordTaskStatus",
 )
+@commits
 def record_status(
     task_id: Id,
     change: StatusChange,
@@ -185,6 +189,7 @@ def task_history(task_id: Id, session: SessionDep) -> list[StatusEventRead]:
 
 
 @router.post("/tasks/{task_id:int}/comments", status_code=status.HTTP_201_CREATED)
+@commits
 def add_comment(
     task_id: Id, comment: CommentCreate, session: SessionDep, actor: ActorDep
 ) -> CommentRead:
