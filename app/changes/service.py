@@ -8,6 +8,8 @@ commit is visible. Entries therefore become visible in id order, and `id > curso
 one. The lock is held for one insert and the commit, never while other rows are locked.
 """
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
@@ -17,24 +19,30 @@ from app.core.errors import Invalid
 from app.webhooks.models import EventType, WebhookEvent
 
 PENDING = "change_feed_pending_events"
+RANGE = "change_feed_event_id_range"
 LISTENING = "change_feed_listening"
 # Any constant will do, as long as nothing else takes this advisory lock.
 FEED_LOCK = 0x4C_43_48_46  # "LCHF"
 MAX_LIMIT = 1_000
 
 
-def enter_at_commit(session: Session, events: int) -> None:
-    """Put the session's newest `events` outbox events in the feed when its transaction commits."""
+def enter_at_commit(session: Session, event_ids: Sequence[int]) -> None:
+    """Put these outbox events of the session's in the feed when its transaction commits."""
+    if not event_ids:
+        return
     if not session.info.get(LISTENING):
         event.listen(session, "before_commit", _enter_feed)
         event.listen(session, "after_rollback", _forget)
         session.info[LISTENING] = True
-    session.info[PENDING] = session.info.get(PENDING, 0) + events
+    session.info[PENDING] = session.info.get(PENDING, 0) + len(event_ids)
+    lowest, highest = session.info.get(RANGE, (event_ids[0], event_ids[0]))
+    session.info[RANGE] = (min(lowest, *event_ids), max(highest, *event_ids))
 
 
 def _enter_feed(session: Session) -> None:
     session.flush()
     pending = session.info.pop(PENDING, 0)
+    lowest, highest = session.info.pop(RANGE, (0, 0))
     if not pending:
         return
     connection = session.connection()
@@ -42,22 +50,33 @@ def _enter_feed(session: Session) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
     # Every committed transaction has entered its events, and others' uncommitted ones cannot be
     # seen: the newest events not in the feed are this transaction's own (fewer, if a rolled-back
-    # savepoint took some away).
-    events, entries = WebhookEvent.__table__, ChangeEntry.__table__
+    # savepoint took some away). They are looked for between its lowest id and its highest: a
+    # bounded range of the key, which the planner probes row by row rather than hashing every
+    # entry, so that the search costs the same however many events the outbox keeps.
+    connection.execute(_ENTER_OWN, {"lowest": lowest, "highest": highest, "pending": pending})
+
+
+def _enter_own() -> sa.Insert:
+    events, entries = WebhookEvent.__table__, ChangeEntry.__table__  # type: ignore[attr-defined]
     own = (
         sa.select(events.c.id)
-        .where(~sa.exists().where(entries.c.event_id == events.c.id))
+        .where(
+            events.c.id.between(sa.bindparam("lowest"), sa.bindparam("highest")),
+            ~sa.exists().where(entries.c.event_id == events.c.id),
+        )
         .order_by(events.c.id.desc())
-        .limit(pending)
+        .limit(sa.bindparam("pending"))
         .subquery()
     )
-    connection.execute(
-        sa.insert(entries).from_select(["event_id"], sa.select(own.c.id).order_by(own.c.id))
-    )
+    return sa.insert(entries).from_select(["event_id"], sa.select(own.c.id).order_by(own.c.id))
+
+
+_ENTER_OWN = _enter_own()
 
 
 def _forget(session: Session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(RANGE, None)
 
 
 def parse_cursor(after: str | None) -> int:

@@ -66,9 +66,8 @@ def emit_many(
 ) -> list[int]:
     """`emit` for many events of one type at once (an import), in a fixed number of queries.
 
-    The events are written as rows, not ORM objects (an import of 10,000 tasks writes 10,000),
-    and their ids are only read back when a subscriber wants deliveries of them. Returns those
-    ids, or none when no one subscribes to the type.
+    The events are written as rows, not ORM objects (an import of 10,000 tasks writes 10,000).
+    Returns their ids when someone subscribes to the type (for the deliveries), else none.
     """
     if not data:
         return []
@@ -89,13 +88,12 @@ def emit_many(
         {"type": kind, "data": jsonable, "occurred_at": now}
         for jsonable in to_jsonable_python([dict(item) for item in data])
     ]
-    changes.enter_at_commit(session, len(rows))
-    if not subscribers:
-        session.execute(sa.insert(table), rows)
-        return []
     event_ids = list(
         session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     )
+    changes.enter_at_commit(session, event_ids)
+    if not subscribers:
+        return []
     session.add_all(
         WebhookDelivery(
             id=new_delivery_id(),
