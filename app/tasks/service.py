@@ -275,10 +275,12 @@ def create_tasks(
         for task_id, row in zip(ids, rows, strict=True)
     ]
     session.execute(sa.insert(StatusEvent), first_events)
+    # The ids written into the statement as numbers, as `spans.MANY_TASK_IDS` are.
+    listed = sa.bindparam("ids", ids, expanding=True, literal_execute=True)
     event_ids = list(
         session.scalars(
             sa.select(StatusEvent.id)
-            .where(StatusEvent.task_id.in_(ids))  # type: ignore[attr-defined]
+            .where(StatusEvent.task_id.in_(listed))  # type: ignore[attr-defined]
             .order_by(StatusEvent.task_id)
         )
     )

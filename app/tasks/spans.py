@@ -36,6 +36,10 @@ CHUNK = 10_000
 _PENDING = "spans_pending"
 _LOCKED = "spans_locked"
 TASK_IDS = sa.bindparam("task_ids", expanding=True)
+# A rewrite of many tasks (an import's) has their ids written into its statements as numbers:
+# one short list rather than thousands of parameters, which the driver reads the statement for.
+# One task's keeps its parameter, so that its statements are the same text every time.
+MANY_TASK_IDS = sa.bindparam("task_ids", expanding=True, literal_execute=True)
 SINCE = sa.bindparam("since", type_=sa.Date)
 
 
@@ -101,7 +105,9 @@ def counted(span: sa.FromClause, n: int) -> tuple[sa.Select, sa.Select]:
     )
 
 
-def spans_of(listed: bool = False, since: bool = False) -> sa.Select:
+def spans_of(
+    listed: bool = False, since: bool = False, task_ids: sa.BindParameter = TASK_IDS
+) -> sa.Select:
     """The spans of every task, or with `listed` of the tasks bound to `task_ids`, as rows in
     `COLUMNS` order; with `since` too, of the one task's spans only those from `_cutoff()` on."""
     events = sa.select(
@@ -116,7 +122,7 @@ def spans_of(listed: bool = False, since: bool = False) -> sa.Select:
         .label("next_on"),
     )
     if listed:
-        events = events.where(StatusEvent.task_id.in_(TASK_IDS))
+        events = events.where(StatusEvent.task_id.in_(task_ids))
     if since:
         events = events.where(StatusEvent.effective_date >= _cutoff())
     event = events.subquery("event")
@@ -208,7 +214,7 @@ def rebuild(
     """
     params: dict = {"task_ids": list(task_ids)}
     if since is None:
-        lock_tasks, moves, delete, insert = _REBUILD
+        lock_tasks, moves, delete, insert = _REBUILD if len(task_ids) == 1 else _REBUILD_MANY
     else:
         if len(task_ids) != 1:
             raise ValueError("a rewrite from a date is of one task")
@@ -224,29 +230,32 @@ def rebuild(
     executor.execute(insert, params)
 
 
-def _rebuild_statements(since: bool) -> tuple[sa.Executable, ...]:
+def _rebuild_statements(
+    since: bool, task_ids: sa.BindParameter = TASK_IDS
+) -> tuple[sa.Executable, ...]:
     """The statements of `rebuild`, built once: they run on every status change."""
     task, span = Task.__table__, StatusSpan.__table__  # type: ignore[attr-defined]
-    rewritten = span.c.task_id.in_(TASK_IDS)
+    rewritten = span.c.task_id.in_(task_ids)
     if since:
         rewritten = sa.and_(rewritten, span.c.from_q >= ordinal(_cutoff()))
-    new = spans_of(listed=True, since=since).cte("new")
+    new = spans_of(listed=True, since=since, task_ids=task_ids).cte("new")
     old = sa.select(*(span.c[name] for name in COLUMNS)).where(rewritten).cte("old")
     moves = sa.union_all(*counted(new, 1), *counted(old, -1)).subquery("moves")
     keys = [moves.c[k] for k in KEYS]
     # Core tables, not the models: the session would take parameters to an ORM insert as rows.
     return (
-        sa.select(task.c.id).where(task.c.id.in_(TASK_IDS)).order_by(task.c.id).with_for_update(),
+        sa.select(task.c.id).where(task.c.id.in_(task_ids)).order_by(task.c.id).with_for_update(),
         sa.select(*keys, sa.func.sum(moves.c.n).label("n"))
         .group_by(*keys)
         .having(sa.func.sum(moves.c.n) != 0)
         .order_by(*keys),
         sa.delete(span).where(rewritten),
-        sa.insert(span).from_select(COLUMNS, spans_of(listed=True, since=since)),
+        sa.insert(span).from_select(COLUMNS, spans_of(listed=True, since=since, task_ids=task_ids)),
     )
 
 
 _REBUILD = _rebuild_statements(since=False)
+_REBUILD_MANY = _rebuild_statements(since=False, task_ids=MANY_TASK_IDS)
 _REBUILD_SINCE = _rebuild_statements(since=True)
 
 
