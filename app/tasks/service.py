@@ -374,15 +374,23 @@ def _touch(task: Task, actor: Actor) -> None:
     task.updated_by = actor.name
 
 
-def _refresh_status(session: Session, task: Task) -> None:
-    """The task's status is that of its latest event (by effective date, then as recorded)."""
-    latest = session.execute(
-        sa.select(StatusEvent.status)
-        .where(StatusEvent.task_id == task.id)
-        .order_by(StatusEvent.effective_date.desc(), StatusEvent.id.desc())  # type: ignore[attr-defined]
-        .limit(1)
-    ).scalar_one()
-    task.status = Status(latest)
+def _status_after(session: Session, task: Task, effective_date: date, status: Status) -> Status:
+    """The task's status once an event of `status` effective on the day is recorded: a task's
+    status is that of its latest event (by effective date, then as recorded), and the new event
+    is recorded last, so it is the event's own unless one already recorded is dated later."""
+    latest = session.execute(_LATEST_EVENT, {"task_id": task.id}).first()
+    if latest is None or effective_date >= latest.effective_date:
+        return status
+    return Status(latest.status)
+
+
+_events = StatusEvent.__table__  # type: ignore[attr-defined]
+_LATEST_EVENT = (
+    sa.select(_events.c.status, _events.c.effective_date)
+    .where(_events.c.task_id == sa.bindparam("task_id"))
+    .order_by(_events.c.effective_date.desc(), _events.c.id.desc())
+    .limit(1)
+)
 
 
 def record_status(
@@ -397,6 +405,8 @@ def record_status(
         effective_date=effective_date,
         field=f"{field_prefix}effective_date",
     )
+    old_status = task.status
+    task.status = _status_after(session, task, effective_date, change.status)
     event = StatusEvent(
         task_id=task.id,
         status=change.status,
@@ -405,11 +415,9 @@ def record_status(
         recorded_by=actor.name,
     )
     session.add(event)
-    session.flush()
-    old_status = task.status
-    _refresh_status(session, task)
     _touch(task, actor)
     session.add(task)
+    # One flush writes the event and the task, and the audit trail's two entries in one insert.
     session.flush()
     spans.changed(session, [task.id], since=effective_date)  # type: ignore[list-item]
     emit(
