@@ -227,7 +227,20 @@ def ensure_quarter_open(*, session: Session, strand_id: int, day: date, field: s
     if session.connection().dialect.name == "postgresql":
         statement = statement.add_columns(_gate_lock(Strand.strategy_id))
     strategy_id = session.execute(statement).one()[0]
-    _refuse_if_closed(session=session, strategy_id=strategy_id, day=day, field=field)
+    refuse_if_closed(session=session, strategy_id=strategy_id, day=day, field=field)
+
+
+def strand_holding_quarters_open(*, session: Session, strand_id: int) -> Strand:
+    """The strand, found by the statement that holds its strategy's quarter gate (PostgreSQL):
+    until this transaction ends no quarter of the strategy can close, so `refuse_if_closed`
+    may follow without a statement of its own for the gate."""
+    statement = sa.select(Strand).where(Strand.id == strand_id)
+    if session.connection().dialect.name == "postgresql":
+        statement = statement.add_columns(_gate_lock(Strand.strategy_id))
+    row = session.execute(statement).first()
+    if row is None:
+        raise NotFound(f"no strand with id {strand_id}")
+    return row[0]
 
 
 def closing_lock(*, session: Session, strategy_id: int, day: date) -> QuarterLock | None:
@@ -248,10 +261,12 @@ def ensure_open(*, session: Session, strategy_id: int, day: date, field: str) ->
     """Refuse (409) a date on or before the end of a closed quarter of the strategy, holding the
     quarter gate so that none closes before the caller's write commits."""
     hold_quarters_open(session=session, strategy_id=strategy_id)
-    _refuse_if_closed(session=session, strategy_id=strategy_id, day=day, field=field)
+    refuse_if_closed(session=session, strategy_id=strategy_id, day=day, field=field)
 
 
-def _refuse_if_closed(*, session: Session, strategy_id: int, day: date, field: str) -> None:
+def refuse_if_closed(*, session: Session, strategy_id: int, day: date, field: str) -> None:
+    """Refuse (409) a date on or before the end of a closed quarter of the strategy; the caller
+    holds the quarter gate already."""
     lock = closing_lock(session=session, strategy_id=strategy_id, day=day)
     if lock is None:
         return

@@ -157,14 +157,29 @@ def _ensure_task_no_free(
         raise Conflict(f"the plan already has a {pillar.value} task number {task_no}")
 
 
-def check_event_date(*, session: Session, task: Task, effective_date: date, field: str) -> None:
-    """An event may not predate its task, lie in the future, or fall in a locked quarter."""
+def check_event_date(
+    *,
+    session: Session,
+    task: Task,
+    effective_date: date,
+    field: str,
+    held_strand: Strand | None = None,
+) -> None:
+    """An event may not predate its task, lie in the future, or fall in a locked quarter.
+
+    `held_strand` is the task's strand when `periods.strand_holding_quarters_open` found it, its
+    quarter gate held already."""
     if effective_date < task.added_on:
         raise Invalid(
             f"{effective_date} is before the task was added ({task.added_on})", field=field
         )
     if effective_date > today():
         raise Invalid(f"{effective_date} is in the future", field=field)
+    if held_strand is not None:
+        periods.refuse_if_closed(
+            session=session, strategy_id=held_strand.strategy_id, day=effective_date, field=field
+        )
+        return
     periods.ensure_quarter_open(
         session=session, strand_id=task.strand_id, day=effective_date, field=field
     )
@@ -396,7 +411,7 @@ _LATEST_EVENT = (
 def record_status(
     *, session: Session, actor: Actor, task: Task, change: StatusChange, field_prefix: str = ""
 ) -> StatusEvent:
-    strand = strategies.get_strand_by_id(session=session, strand_id=task.strand_id)
+    strand = periods.strand_holding_quarters_open(session=session, strand_id=task.strand_id)
     ensure_can_write(actor, strand.slug)
     effective_date = change.effective_date or today()
     check_event_date(
@@ -404,6 +419,7 @@ def record_status(
         task=task,
         effective_date=effective_date,
         field=f"{field_prefix}effective_date",
+        held_strand=strand,
     )
     old_status = task.status
     task.status = _status_after(session, task, effective_date, change.status)
