@@ -8,8 +8,6 @@ commit is visible. Entries therefore become visible in id order, and `id > curso
 one. The lock is held for one insert and the commit, never while other rows are locked.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
@@ -26,17 +24,16 @@ FEED_LOCK = 0x4C_43_48_46  # "LCHF"
 MAX_LIMIT = 1_000
 
 
-def enter_at_commit(session: Session, event_ids: Sequence[int]) -> None:
-    """Put these outbox events of the session's in the feed when its transaction commits."""
-    if not event_ids:
-        return
+def enter_at_commit(session: Session, events: int, *, lowest: int, highest: int) -> None:
+    """Put the session's `events` newest outbox events, whose ids lie between `lowest` and
+    `highest`, in the feed when its transaction commits."""
     if not session.info.get(LISTENING):
         event.listen(session, "before_commit", _enter_feed)
         event.listen(session, "after_rollback", _forget)
         session.info[LISTENING] = True
-    session.info[PENDING] = session.info.get(PENDING, 0) + len(event_ids)
-    lowest, highest = session.info.get(RANGE, (event_ids[0], event_ids[0]))
-    session.info[RANGE] = (min(lowest, *event_ids), max(highest, *event_ids))
+    session.info[PENDING] = session.info.get(PENDING, 0) + events
+    low, high = session.info.get(RANGE, (lowest, highest))
+    session.info[RANGE] = (min(low, lowest), max(high, highest))
 
 
 def _enter_feed(session: Session) -> None:

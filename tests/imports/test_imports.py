@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.core.config import Settings
 from app.main import create_app
+from tests import factories
 from tests.imports.workbooks import KNIFE_ROWS, csv_file, knife_workbook, xlsx
 
 
@@ -459,3 +460,17 @@ def test_a_workbook_with_xml_entities_is_refused(client: TestClient, strands, up
     response = upload(bomb.getvalue(), "plan.xlsx")
     assert response.status_code == 422
     assert response.json()["detail"] == "the file is not a readable .xlsx workbook"
+
+
+def test_an_import_puts_each_new_task_in_the_change_feed_once(
+    client: TestClient, admin: dict, strands, upload
+) -> None:
+    before = client.get("/api/v1/changes", headers=admin).json()["cursor"]
+    report = upload(knife_workbook(), "knife.xlsx", plan="Knife Crime").json()
+    factories.task(client, admin, report["plans"][0]["plan_id"], task_no=99)
+    feed = client.get("/api/v1/changes", params={"after": before}, headers=admin).json()
+    created = [r["task_id"] for r in report["plans"][0]["rows"] if r["outcome"] == "created"]
+    imported = [c["data"]["task_id"] for c in feed["items"] if c["type"] == "task.created"]
+    assert imported[:-1] == sorted(created) and len(imported) == len(created) + 1
+    again = client.get("/api/v1/changes", params={"after": feed["cursor"]}, headers=admin).json()
+    assert again["items"] == []
