@@ -468,34 +468,38 @@ def measure_rest(
     results.values["peak_rss_mb"] = memory_mb(server.process.pid, "VmHWM")
 
 
-def report(all_results: list[Results]) -> None:
-    for results in all_results:
-        console.print(
-            f"[bold]{results.database}[/bold]: load average {results.load[0]} at the start, "
-            f"{results.load[-1]} at the end"
+def tables(results: Results) -> None:
+    """One database's tables, printed as soon as its run ends (a later one may fail)."""
+    console.print(
+        f"[bold]{results.database}[/bold]: load average {results.load[0]} at the start, "
+        f"{results.load[-1]} at the end"
+    )
+    scale = Table("tasks", "events", "fresh dashboard ms", "floor ms", "÷ floor")
+    for size, size_events, api, floor in results.scale:
+        scale.add_row(
+            f"{size:,}",
+            f"{size_events:,}",
+            f"{api * 1000:.2f}",
+            f"{floor * 1000:.2f}",
+            f"{api / floor:.2f}",
         )
-        scale = Table("tasks", "events", "fresh dashboard ms", "floor ms", "÷ floor")
-        for size, size_events, api, floor in results.scale:
-            scale.add_row(
-                f"{size:,}",
-                f"{size_events:,}",
-                f"{api * 1000:.2f}",
-                f"{floor * 1000:.2f}",
-                f"{api / floor:.2f}",
-            )
-        console.print(scale)
-        table = Table("measure", "median / p50 ms", "p95 ms", "note")
-        for row in results.rows:
-            table.add_row(*row)
-        v = results.values
-        table.add_row(
-            "API memory",
-            f"{v['idle_rss_mb']:.0f} MB idle",
-            f"{v['warm_rss_mb']:.0f} MB warm",
-            f"{v['rss_after_mb']:.0f} MB after 1,000 dashboards and 20 more reports: "
-            f"{v['rss_after_mb'] - v['warm_rss_mb']:+.0f} MB (peak {v['peak_rss_mb']:.0f})",
-        )
-        console.print(table)
+    console.print(scale)
+    table = Table("measure", "median / p50 ms", "p95 ms", "note")
+    for row in results.rows:
+        table.add_row(*row)
+    v = results.values
+    table.add_row(
+        "API memory",
+        f"{v['idle_rss_mb']:.0f} MB idle",
+        f"{v['warm_rss_mb']:.0f} MB warm",
+        f"{v['rss_after_mb']:.0f} MB after 1,000 dashboards and 20 more reports: "
+        f"{v['rss_after_mb'] - v['warm_rss_mb']:+.0f} MB (peak {v['peak_rss_mb']:.0f})",
+    )
+    console.print(table)
+
+
+def summary(all_results: list[Results]) -> None:
+    """The ratios the targets are set on, a line per database."""
     lines = []
     for results in all_results:
         v = results.values
@@ -534,12 +538,12 @@ def main(
     urls = [f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"]
     if os.environ.get("BENCH_DATABASE_URL"):
         urls.append(normalise_url(os.environ["BENCH_DATABASE_URL"]))
-    report(
-        [
-            run_database(url, tasks=tasks, events=events, repeat=repeat, seconds=seconds)
-            for url in urls
-        ]
-    )
+    all_results = []
+    for url in urls:
+        results = run_database(url, tasks=tasks, events=events, repeat=repeat, seconds=seconds)
+        tables(results)
+        all_results.append(results)
+    summary(all_results)
 
 
 if __name__ == "__main__":
