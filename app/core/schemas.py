@@ -140,6 +140,12 @@ def _iso_moment(value: object) -> object:
 
 
 Whole = Annotated[int, BeforeValidator(_not_a_boolean)]
+# Bounded whole numbers, their bounds ahead of the validator so that the schema states them as
+# `minimum` and `maximum` (placed after it, they reach the schema as bare `ge` and `le`, which
+# JSON Schema does not know, and clients and fuzzers never learn the bounds).
+Position = Annotated[int, Field(ge=0, le=1000), BeforeValidator(_not_a_boolean)]
+Rank = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_not_a_boolean)]
+TaskNo = Annotated[int, Field(ge=1, le=100_000), BeforeValidator(_not_a_boolean)]
 Day = Annotated[date, BeforeValidator(_iso_date)]
 Moment = Annotated[datetime, BeforeValidator(_iso_moment)]
 # In a JSON body, only true or false: not 0, 1 or "yes".

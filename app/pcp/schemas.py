@@ -10,6 +10,8 @@ from app.core.schemas import (
     LongText,
     Name,
     OutputModel,
+    Position,
+    Rank,
     Slug,
     Whole,
     example,
@@ -72,7 +74,7 @@ class CommitmentCreate(InputModel):
     priority: Whole = Field(ge=1, le=100, description="The priority's number.")
     text: CommitmentText
     lead_in: LeadIn = "We will:"
-    position: Whole | None = Field(default=None, ge=1, le=1000)
+    position: Rank | None = None
 
 
 class ContributorCreate(InputModel):
@@ -88,7 +90,7 @@ class ContributorCreate(InputModel):
     slug: Slug | None = None
     full_name: Title | None = None
     kind: ContributorKind = ContributorKind.area
-    position: Whole | None = Field(default=None, ge=1, le=1000)
+    position: Rank | None = None
 
 
 class CommitmentRead(OutputModel):
@@ -229,7 +231,7 @@ class CommentaryCreate(InputModel):
     commitment_id: Id
     body: Commentary = ""
     joint_with: list[Slug] = Field(default_factory=list, max_length=20)
-    position: Whole | None = Field(default=None, ge=0, le=1000)
+    position: Position | None = None
 
 
 class CommentaryUpdate(InputModel):

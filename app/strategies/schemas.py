@@ -11,8 +11,8 @@ from app.core.schemas import (
     Name,
     OutputModel,
     PersonName,
+    Position,
     Slug,
-    Whole,
     example,
     text,
 )
@@ -102,7 +102,7 @@ class StrandCreate(InputModel):
     purpose: LongText = ""
     strategic_aims: Aims = Field(default_factory=list, max_length=50)
     partnership_forums: Aims = Field(default_factory=list, max_length=50)
-    position: Whole | None = Field(default=None, ge=0, le=1000)
+    position: Position | None = None
 
 
 class StrandUpdate(InputModel):
@@ -112,7 +112,7 @@ class StrandUpdate(InputModel):
     purpose: LongText | None = None
     strategic_aims: Aims | None = Field(default=None, max_length=50)
     partnership_forums: Aims | None = Field(default=None, max_length=50)
-    position: Whole | None = Field(default=None, ge=0, le=1000)
+    position: Position | None = None
 
 
 LIVE_FROM = "The first day the plan counts; none: from the start."

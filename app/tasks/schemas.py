@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from app.core.schemas import Day, Id, InputModel, OutputModel, Whole, example, text
+from app.core.schemas import Day, Id, InputModel, OutputModel, TaskNo, example, text
 from app.tasks.models import Pillar, Status
 
 Title = text(2_000, 1)
@@ -32,7 +32,7 @@ class TaskCreate(InputModel):
     plan_id: Id
     pillar: Pillar
     title: Title
-    task_no: Whole | None = Field(default=None, ge=1, le=100_000)
+    task_no: TaskNo | None = None
     how: How = ""
     owner: Owner = ""
     due_date: Day | None = None
@@ -50,7 +50,7 @@ class TaskUpdate(InputModel):
 
     pillar: Pillar | None = None
     title: Title | None = None
-    task_no: Whole | None = Field(default=None, ge=1, le=100_000)
+    task_no: TaskNo | None = None
     how: How | None = None
     owner: Owner | None = None
     due_date: Day | None = None

@@ -70,6 +70,31 @@ def test_schema_names_are_unique_and_readable() -> None:
         )
 
 
+# Pydantic's names for bounds, which JSON Schema calls minimum, maximum, minLength and so on:
+# one left in a schema is a bound no client or fuzzer learns, so valid-looking input is refused.
+PYDANTIC_ONLY = {"ge", "gt", "le", "lt", "max_length", "min_length", "multiple_of"}
+
+
+def _keywords(node: Any, where: str) -> list[tuple[str, str]]:
+    if isinstance(node, dict):
+        found = [(where, key) for key in node if key in PYDANTIC_ONLY]
+        for key, value in node.items():
+            if key not in ("example", "examples", "properties"):
+                found += _keywords(value, f"{where}/{key}")
+            elif key == "properties":
+                found += [
+                    hit for name, sub in value.items() for hit in _keywords(sub, f"{where}.{name}")
+                ]
+        return found
+    if isinstance(node, list):
+        return [hit for i, item in enumerate(node) for hit in _keywords(item, f"{where}[{i}]")]
+    return []
+
+
+def test_every_bound_is_stated_in_json_schema_terms() -> None:
+    assert _keywords(SCHEMA, "") == []
+
+
 def _schema_of(content: dict[str, Any]) -> str | None:
     schema = content.get("schema", {})
     ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
