@@ -223,11 +223,8 @@ def ensure_quarter_open(*, session: Session, strand_id: int, day: date, field: s
     The strategy's quarter gate is held first (in the statement that finds the strategy), so
     no quarter can close between this check and the commit of what the caller writes.
     """
-    statement = sa.select(Strand.strategy_id).where(Strand.id == strand_id)
-    if session.connection().dialect.name == "postgresql":
-        statement = statement.add_columns(_gate_lock(Strand.strategy_id))
-    strategy_id = session.execute(statement).one()[0]
-    refuse_if_closed(session=session, strategy_id=strategy_id, day=day, field=field)
+    strand = strand_holding_quarters_open(session=session, strand_id=strand_id)
+    refuse_if_closed(session=session, strategy_id=strand.strategy_id, day=day, field=field)
 
 
 def strand_holding_quarters_open(*, session: Session, strand_id: int) -> Strand:
