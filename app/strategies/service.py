@@ -1,5 +1,6 @@
 """Rules for strategies, strands and plans, shared by the API, the CLI and the importer."""
 
+import functools
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -84,7 +85,7 @@ def get_strategy(*, session: Session, strategy_id: int, for_update: bool = False
 
 def current_strategy(*, session: Session, on: date | None = None) -> Strategy:
     """The strategy running on a date (today by default), else the one that started last."""
-    strategy = session.exec(current_strategy_query(on or today())).first()
+    strategy = session.exec(_current_strategy(), params={"on": on or today()}).first()
     if strategy is None:
         raise NotFound("there is no strategy yet: create one, or run `tracker seed`")
     return strategy
@@ -103,6 +104,12 @@ def current_strategy_query(on: date | sa.ColumnElement[date]) -> Any:
         )
         .limit(1)
     )
+
+
+@functools.cache
+def _current_strategy() -> Any:
+    """`current_strategy_query` as on the date bound to `on`, built once."""
+    return current_strategy_query(sa.bindparam("on", type_=sa.Date))
 
 
 def resolve_strategy(*, session: Session, strategy_id: int | None) -> Strategy:
