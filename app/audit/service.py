@@ -19,6 +19,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import Role
 from app.auth.service import Actor, ensure_admin
 from app.core.base import utcnow
+from app.core.db import insert_rows
 from app.core.errors import Forbidden
 from app.core.pagination import PageParams, count
 from app.strategies.models import Strand
@@ -229,8 +230,7 @@ def record_created(
         }
         for row in rows
     ]
-    if entries:
-        session.execute(sa.insert(AuditEntry.__table__), entries)
+    insert_rows(session, AuditEntry.__table__, entries)  # type: ignore[attr-defined]
 
 
 sa.event.listen(OrmSession, "after_flush", _after_flush)

@@ -11,7 +11,7 @@ import collections
 import functools
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -197,6 +197,56 @@ def allow_idle_between_statements(session: Session, milliseconds: int) -> None:
         session.execute(
             sa.text(f"SET LOCAL idle_in_transaction_session_timeout = {int(milliseconds)}")
         )
+
+
+def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows of `table`, each with the same keys, none read back.
+
+    On PostgreSQL by COPY, which an import's 10,000 tasks, their events and their audit entries
+    cross in a fraction of an executemany's time (one stream, not a statement a row); elsewhere
+    by executemany. Either way in the order given, so serial ids rise in that order, and each
+    value as the column's type binds it; a column left out takes its default.
+    """
+    if not rows:
+        return
+    session.flush()
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    defaults = {
+        column.name: column.default
+        for column in table.columns
+        if column.name not in rows[0] and column.default is not None
+    }
+    if dialect.name != "postgresql" or any(
+        not (default.is_scalar or default.is_callable) for default in defaults.values()
+    ):
+        connection.execute(table.insert(), rows)
+        return
+    from psycopg import sql as psycopg_sql
+
+    columns = [*names, *defaults]
+    binds = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    statement = psycopg_sql.SQL("COPY {} ({}) FROM STDIN").format(
+        psycopg_sql.Identifier(table.name),
+        psycopg_sql.SQL(", ").join(map(psycopg_sql.Identifier, columns)),
+    )
+    with (
+        connection.connection.driver_connection.cursor() as cursor,
+        cursor.copy(statement) as copy,
+    ):
+        for row in rows:
+            values = [row[name] for name in names]
+            values.extend(
+                default.arg(None) if default.is_callable else default.arg
+                for default in defaults.values()
+            )
+            copy.write_row(
+                [
+                    value if bind is None else bind(value)
+                    for value, bind in zip(values, binds, strict=True)
+                ]
+            )
 
 
 def _ping_when_idle(engine: Engine, after_seconds: float) -> None:

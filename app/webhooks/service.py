@@ -27,6 +27,7 @@ from app.auth.service import Actor, ensure_admin
 from app.changes import service as changes
 from app.core.base import utcnow
 from app.core.concurrency import check_if_match, etag
+from app.core.db import insert_rows
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, count
 from app.webhooks.models import (
@@ -94,7 +95,7 @@ def emit_many(
         # are given out as rows are inserted, so every one of these is above the highest before.
         newest = sa.select(sa.func.max(table.c.id))
         before = session.execute(newest).scalar() or 0
-        session.execute(sa.insert(table), rows)
+        insert_rows(session, table, rows)
         changes.enter_at_commit(
             session, len(rows), lowest=before + 1, highest=session.execute(newest).scalar_one()
         )
