@@ -13,6 +13,7 @@ from app.audit import service as audit
 from app.auth.service import Actor, ensure_can_write
 from app.core.base import UK, today, utcnow
 from app.core.concurrency import check_if_match, etag
+from app.core.db import insert_rows
 from app.core.errors import Conflict, DomainError, Invalid, NotFound
 from app.core.pagination import PageParams, count
 from app.core.when import parse_when
@@ -262,8 +263,8 @@ def create_tasks(
         }
         for data in items
     ]
-    session.execute(Task.__table__.insert(), rows)  # type: ignore[attr-defined]
-    # An executemany inserts the rows one after another, so their ids rise in the order given;
+    insert_rows(session, Task.__table__, rows)  # type: ignore[attr-defined]
+    # The rows are inserted one after another, so their ids rise in the order given;
     # reading them back is far cheaper than RETURNING them in order (a sentinel query per batch).
     ids = list(
         session.scalars(
@@ -289,7 +290,7 @@ def create_tasks(
         }
         for task_id, row in zip(ids, rows, strict=True)
     ]
-    session.execute(sa.insert(StatusEvent), first_events)
+    insert_rows(session, StatusEvent.__table__, first_events)  # type: ignore[attr-defined]
     # The ids written into the statement as numbers, as `spans.MANY_TASK_IDS` are.
     listed = sa.bindparam("ids", ids, expanding=True, literal_execute=True)
     event_ids = list(
@@ -299,7 +300,7 @@ def create_tasks(
             .order_by(StatusEvent.task_id)
         )
     )
-    spans.changed(session, ids)
+    spans.added(session, ids)
     # Written in bulk, so the audit trail and the outbox are told here rather than by the ORM.
     created = [{**row, "id": task_id} for task_id, row in zip(ids, rows, strict=True)]
     audit.record_created(session=session, table=Task.__table__, rows=created, strand_id=strand.id)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ its overdue count, like its status counts, from `span_count` alone.
 """
 
 import functools
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -35,6 +36,7 @@ CHUNK = 10_000
 
 _PENDING = "spans_pending"
 _LOCKED = "spans_locked"
+_ADDED = "spans_added"
 TASK_IDS = sa.bindparam("task_ids", expanding=True)
 # A rewrite of many tasks (an import's) has their ids written into its statements as numbers:
 # one short list rather than thousands of parameters, which the driver reads the statement for.
@@ -175,6 +177,13 @@ def changed(session: OrmSession, task_ids: Iterable[int], since: date | None = N
         pending[task_id] = None if earlier is None or since is None else min(earlier, since)
 
 
+def added(session: OrmSession, task_ids: Sequence[int]) -> None:
+    """Note tasks this transaction created: their spans are written on commit. They have none
+    yet to read or remove, and no other transaction sees their rows to lock them."""
+    changed(session, task_ids)
+    session.info.setdefault(_ADDED, set()).update(task_ids)
+
+
 def locked(session: OrmSession, task_ids: Iterable[int]) -> None:
     """Note tasks whose rows the session's transaction has locked (`FOR UPDATE`): rewriting
     their spans need not lock them again."""
@@ -187,16 +196,21 @@ def rebuild_pending(session: OrmSession) -> None:
         return
     session.flush()
     pending: dict[int, date | None] = session.info.pop(_PENDING)
+    new = session.info.pop(_ADDED, set())
     # SQLite lets one writer in at a time: its write transaction holds every row already.
     held = session.get_bind().dialect.name == "sqlite"
-    if len(pending) == 1:
+    if len(pending) == 1 and not new:
         ((task_id, since),) = pending.items()
         lock = not held and task_id not in session.info.get(_LOCKED, ())
         rebuild(session, [task_id], since=since, lock=lock)
         return
-    task_ids = sorted(pending)
-    for start in range(0, len(task_ids), CHUNK):
-        rebuild(session, task_ids[start : start + CHUNK], lock=not held)
+    moves: Counter[tuple] = Counter()
+    added, others = sorted(new), sorted(pending.keys() - new)
+    for start in range(0, len(added), CHUNK):
+        moves.update(_write_new(session, added[start : start + CHUNK]))
+    for start in range(0, len(others), CHUNK):
+        moves.update(_rewrite(session, others[start : start + CHUNK], lock=not held))
+    _move_counts(session, moves)
 
 
 def rebuild(
@@ -212,6 +226,13 @@ def rebuild(
     transactions never wait on each other's counts the other way round. Without `lock` the
     caller's transaction holds the tasks' rows already.
     """
+    _move_counts(executor, _rewrite(executor, task_ids, since=since, lock=lock))
+
+
+def _rewrite(
+    executor: Executor, task_ids: Sequence[int], since: date | None = None, lock: bool = True
+) -> Counter[tuple]:
+    """`rebuild`'s spans rewritten; returns the net change of each count, by key."""
     params: dict = {"task_ids": list(task_ids)}
     if since is None:
         lock_tasks, moves, delete, insert = _REBUILD if len(task_ids) == 1 else _REBUILD_MANY
@@ -222,12 +243,34 @@ def rebuild(
         lock_tasks, moves, delete, insert = _REBUILD_SINCE
     if lock:
         executor.execute(lock_tasks, params)
-    changes = [row._asdict() for row in executor.execute(moves, params)]
-    if changes:
-        bind = executor.get_bind() if isinstance(executor, OrmSession) else executor
-        executor.execute(_add_counts(bind.dialect.name), changes)
+    changes = _by_key(executor.execute(moves, params))
     executor.execute(delete, params)
     executor.execute(insert, params)
+    return changes
+
+
+def _write_new(executor: Executor, task_ids: Sequence[int]) -> Counter[tuple]:
+    """The spans of tasks that have none yet (created in this transaction) written, worked out
+    from their events once and then counted as written; returns what they add to the counts.
+    No other transaction sees these rows, so none are locked."""
+    params = {"task_ids": list(task_ids)}
+    executor.execute(_WRITE_NEW, params)
+    return _by_key(executor.execute(_COUNT_NEW, params))
+
+
+def _by_key(rows: Iterable[sa.Row]) -> Counter[tuple]:
+    changes: Counter[tuple] = Counter()
+    for *key, n in rows:
+        changes[tuple(key)] += n
+    return changes
+
+
+def _move_counts(executor: Executor, moves: Counter[tuple]) -> None:
+    """Apply the net changes to the counts, in key order (so that writers never deadlock)."""
+    rows = [{**dict(zip(KEYS, key, strict=True)), "n": n} for key, n in sorted(moves.items()) if n]
+    if rows:
+        bind = executor.get_bind() if isinstance(executor, OrmSession) else executor
+        executor.execute(_add_counts(bind.dialect.name), rows)
 
 
 def _rebuild_statements(
@@ -257,6 +300,19 @@ def _rebuild_statements(
 _REBUILD = _rebuild_statements(since=False)
 _REBUILD_MANY = _rebuild_statements(since=False, task_ids=MANY_TASK_IDS)
 _REBUILD_SINCE = _rebuild_statements(since=True)
+_WRITE_NEW = _REBUILD_MANY[3]
+
+
+def _count_new() -> sa.Select:
+    span = StatusSpan.__table__  # type: ignore[attr-defined]
+    rows = sa.union_all(
+        *counted(sa.select(span).where(span.c.task_id.in_(MANY_TASK_IDS)).subquery("new"), 1)
+    ).subquery("moves")
+    keys = [rows.c[k] for k in KEYS]
+    return sa.select(*keys, sa.func.sum(rows.c.n).label("n")).group_by(*keys).order_by(*keys)
+
+
+_COUNT_NEW = _count_new()
 
 
 @functools.cache
@@ -287,6 +343,7 @@ def counts_of_spans() -> sa.Select:
 
 def _after_rollback(session: OrmSession) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_ADDED, None)
 
 
 def _forget_locks(session: OrmSession, *_: object) -> None:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from app.core.config import Settings
 from app.main import create_app
 from tests import factories
+from tests.dbutil import assert_spans_match_events
 from tests.imports.workbooks import KNIFE_ROWS, csv_file, knife_workbook, xlsx
 
 
@@ -474,3 +475,34 @@ def test_an_import_puts_each_new_task_in_the_change_feed_once(
     assert imported[:-1] == sorted(created) and len(imported) == len(created) + 1
     again = client.get("/api/v1/changes", params={"after": feed["cursor"]}, headers=admin).json()
     assert again["items"] == []
+
+
+def test_text_that_a_bulk_write_could_mangle_is_kept_exactly(
+    client: TestClient, admin: dict, strands, upload
+) -> None:
+    awkward = "Tab\there, a back\\slash, \\N, \"quotes\", 'apostrophes', a ∑ and a line\nbreak"
+    rows = [["PREVENT", awkward, "\\\\server\\share", "O'Neil", "Ongoing", 1]]
+    report = upload(xlsx([("Knife crime", None, rows)]), "knife.xlsx", plan="Knife").json()
+    [row] = report["plans"][0]["rows"]
+    task = client.get(f"/api/v1/tasks/{row['task_id']}", headers=admin).json()
+    assert (task["title"], task["how"], task["owner"]) == (awkward, "\\\\server\\share", "O'Neil")
+    [entry] = client.get(
+        "/api/v1/audit", params={"entity": "task", "entity_id": task["id"]}, headers=admin
+    ).json()["items"]
+    assert (entry["action"], entry["before"]) == ("create", None)
+    assert (entry["after"]["title"], entry["after"]["how"]) == (awkward, "\\\\server\\share")
+
+
+def test_an_import_that_adds_and_changes_tasks_counts_them_as_a_recount_does(
+    client: TestClient, admin: dict, strands, upload, engine
+) -> None:
+    upload(knife_workbook(), "knife.xlsx", plan="Knife Crime")
+    edited = [list(row) for row in KNIFE_ROWS]
+    edited[1][4] = "Dec-18"  # task 2 is no longer complete
+    edited.append([None, "Seize knives at the station", "Arches", "SS", "COMPLETED", 6])
+    report = upload(knife_workbook(edited), "knife.xlsx", plan="Knife Crime").json()
+    assert (report["created"], report["updated"]) == (1, 1)
+    assert_spans_match_events(engine)
+    board = client.get("/api/v1/dashboard", headers=admin).json()
+    [strand] = [s for s in board["strands"] if s["slug"] == "gangs-and-knife-crime"]
+    assert (strand["total"], strand["complete"], strand["ongoing"]) == (6, 1, 5)
