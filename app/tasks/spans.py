@@ -205,9 +205,9 @@ def rebuild_pending(session: OrmSession) -> None:
         rebuild(session, [task_id], since=since, lock=lock)
         return
     moves: Counter[tuple] = Counter()
-    added, others = sorted(new), sorted(pending.keys() - new)
-    for start in range(0, len(added), CHUNK):
-        moves.update(_write_new(session, added[start : start + CHUNK]))
+    created, others = sorted(new), sorted(pending.keys() - new)
+    for start in range(0, len(created), CHUNK):
+        moves.update(_write_new(session, created[start : start + CHUNK]))
     for start in range(0, len(others), CHUNK):
         moves.update(_rewrite(session, others[start : start + CHUNK], lock=not held))
     _move_counts(session, moves)
