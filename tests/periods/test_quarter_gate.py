@@ -39,16 +39,20 @@ def test_a_quarter_closed_under_concurrent_writers_counts_exactly_what_got_in(
     answers: list[tuple[str, httpx.Response]] = []
     record = threading.Lock()
     start = threading.Barrier(len(STRANDS) * WRITERS_PER_STRAND + 1)
+    locked = threading.Event()
 
     def write(base: str, name: str, n: int) -> None:
         with httpx.Client(base_url=base, headers=leads[name], timeout=30) as http:
             start.wait()
             deadline = time.monotonic() + SECONDS
-            i = 0
-            while time.monotonic() < deadline:
+            i, added_after_lock = 0, False
+            # Each writer goes on until it has also tried to add a task once the lock is in
+            # place, however slowly a loaded machine serves it.
+            while time.monotonic() < deadline or not added_after_lock:
                 task_id = tasks[name][(n + i) % len(tasks[name])]
                 status = ("ongoing", "at_risk", "complete")[(n + i) % 3]
                 if i % 5 == 4:
+                    added_after_lock = locked.is_set()
                     answer = http.post(
                         "/api/v1/tasks",
                         json={
@@ -73,6 +77,7 @@ def test_a_quarter_closed_under_concurrent_writers_counts_exactly_what_got_in(
             time.sleep(SECONDS / 3)
             with record:
                 answers.append(("lock", http.post(LOCKS, json={"quarter": QUARTER})))
+            locked.set()
 
     with serve(app) as base:
         threads = [
