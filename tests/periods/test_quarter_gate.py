@@ -75,9 +75,11 @@ def test_a_quarter_closed_under_concurrent_writers_counts_exactly_what_got_in(
         with httpx.Client(base_url=base, headers=admin, timeout=30) as http:
             start.wait()
             time.sleep(SECONDS / 3)
-            with record:
-                answers.append(("lock", http.post(LOCKS, json={"quarter": QUARTER})))
-            locked.set()
+            try:
+                with record:
+                    answers.append(("lock", http.post(LOCKS, json={"quarter": QUARTER})))
+            finally:
+                locked.set()  # the writers wait for it: never leave them waiting forever
 
     with serve(app) as base:
         threads = [
