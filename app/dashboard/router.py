@@ -191,6 +191,7 @@ async def get_dashboard(
         _dashboard_answer,
         session=session,
         strategy=strategy,
+        state=state,
         quarter=quarter,
         lock=lock,
         published=published,
@@ -206,12 +207,24 @@ def _dashboard_answer(
     *,
     session: Session,
     strategy: Strategy,
+    state: tuple,
     quarter: Quarter,
     lock: LockInfo | None,
     published: bool,
     include: frozenset[Include],
     as_csv: bool,
 ) -> Response:
+    if not published and not as_csv:
+        return JSONResponse(
+            service.live_json(
+                session=session,
+                strategy_id=strategy.id,  # type: ignore[arg-type]
+                quarter=quarter,
+                lock=lock,
+                include=include,
+                state=state,
+            )
+        )
     if published:
         figures = service.published_dashboard(session=session, strategy=strategy, quarter=quarter)
     else:
@@ -236,7 +249,7 @@ TREND_CSV_DOC = (
     response_model=TrendRead,
     responses={200: {"content": {"text/csv": {}}, "description": TREND_CSV_DOC}, **POLLING},
 )
-def get_trend(
+async def get_trend(
     request: Request,
     session: SessionDep,
     quarters: Annotated[list[Quarter], Depends(trend_range)],
@@ -245,6 +258,8 @@ def get_trend(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The dashboard counts of each quarter from `from` to `to` (at most 40), by strand."""
+    # Polled as a dashboard is: the fingerprint is read here on the event loop; counting is
+    # done on a worker thread.
     strategy, state, _ = service.strategy_and_state(session=session, strategy_id=strategy_id)
     as_csv = _wants_csv(format, request)
     tag = service.figures_etag(
@@ -254,15 +269,34 @@ def get_trend(
     )
     if not_modified(if_none_match, tag):
         return _unchanged(tag, Vary="Accept")
-    figures = service.trend(session=session, strategy=strategy, quarters=quarters)
-    if as_csv:
-        header, rows = service.trend_csv_table(figures)
-        response: Response = csv_response(f"trend-{quarters[0]}-{quarters[-1]}.csv", header, rows)
-    else:
-        response = JSONResponse(figures.model_dump(mode="json"))
+    response: Response = await run_in_threadpool(
+        _trend_answer,
+        session=session,
+        strategy=strategy,
+        state=state,
+        quarters=quarters,
+        as_csv=as_csv,
+    )
     response.headers["ETag"] = tag
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _trend_answer(
+    *, session: Session, strategy: Strategy, state: tuple, quarters: list[Quarter], as_csv: bool
+) -> Response:
+    if as_csv:
+        figures = service.trend(session=session, strategy=strategy, quarters=quarters)
+        header, rows = service.trend_csv_table(figures)
+        return csv_response(f"trend-{quarters[0]}-{quarters[-1]}.csv", header, rows)
+    return JSONResponse(
+        service.trend_json(
+            session=session,
+            strategy_id=strategy.id,  # type: ignore[arg-type]
+            quarters=quarters,
+            state=state,
+        )
+    )
 
 
 @router.post("/locks", status_code=status.HTTP_201_CREATED)

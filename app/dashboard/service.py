@@ -4,6 +4,8 @@ and the figures frozen by a quarter's lock once its board report is published.
 
 import functools
 import hashlib
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,9 +24,6 @@ from app.dashboard.schemas import (
     DriftRead,
     Include,
     PlanFigures,
-    QuarterCounts,
-    QuarterTotals,
-    StrandTrend,
     TrendRead,
 )
 from app.periods import service as periods
@@ -352,18 +351,42 @@ _STRANDS = (
 )
 
 
-def _strands(session: Session, strategy: Strategy) -> list[_Strand]:
-    """The strategy's strands in order, each with its plans in order: one small query."""
+_STRANDS_SEEN: "weakref.WeakKeyDictionary[sa.Engine, dict[tuple, list[_Strand]]]" = (
+    weakref.WeakKeyDictionary()
+)
+_STRANDS_SEEN_MUTEX = threading.Lock()
+_STRANDS_KEPT = 16
+"""Per database, the strands of the last few strategies and fingerprints read."""
+
+
+def _strands(session: Session, strategy_id: int, state: tuple | None = None) -> list[_Strand]:
+    """The strategy's strands in order, each with its plans in order: one small query, spared
+    when `state` (the fingerprint `strategy_and_state` read in this request) shows no strand or
+    plan of any strategy added, changed or removed since the same strands were last read."""
+    key = None if state is None else (strategy_id, *state[_STRANDS_STATE])
+    bind = session.get_bind()
+    if key is not None:
+        with _STRANDS_SEEN_MUTEX:
+            seen = _STRANDS_SEEN.get(bind, {}).get(key)
+        if seen is not None:
+            return seen
     strands: dict[int, _Strand] = {}
     for strand_id, slug, name, plan_id, plan_name, starts_on, ends_on in session.execute(
-        _STRANDS, {"strategy_id": strategy.id}
+        _STRANDS, {"strategy_id": strategy_id}
     ):
         strand = strands.get(strand_id)
         if strand is None:
             strand = strands[strand_id] = _Strand(slug, name, [])
         if plan_id is not None:
             strand.plans.append(_Plan(plan_id, plan_name, starts_on, ends_on))
-    return list(strands.values())
+    found = list(strands.values())
+    if key is not None:
+        with _STRANDS_SEEN_MUTEX:
+            kept = _STRANDS_SEEN.setdefault(bind, {})
+            kept[key] = found
+            while len(kept) > _STRANDS_KEPT:
+                del kept[next(iter(kept))]
+    return found
 
 
 def _summed(tallies: Iterable[dict[Pillar, Tally]]) -> dict[Pillar, Tally]:
@@ -381,17 +404,31 @@ def _overall(by_pillar: dict[Pillar, Tally]) -> Tally:
     return overall
 
 
-def _pillars(by_pillar: dict[Pillar, Tally]) -> dict[Pillar, dict[str, int]]:
-    return {p: by_pillar.get(p, Tally()).counts() for p in Pillar}
+def _pillars(by_pillar: dict[Pillar, Tally]) -> dict[str, dict[str, int]]:
+    return {p.value: by_pillar.get(p, Tally()).counts() for p in Pillar}
 
 
 def _figures(
-    strands: Sequence[_Strand], tallies: PlanTallies, quarter: Quarter
+    strands: Sequence[_Strand],
+    tallies: PlanTallies,
+    quarter: Quarter,
+    include: Iterable[Include] = tuple(Include),
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The figures of every strand and plan and the totals, as `DashboardRead` validates them
-    (once, in pydantic's core: cheaper than building each model in Python); a strand with no plan
-    live at the quarter's end is N/A."""
+    """The figures of every strand and plan and the totals, as `DashboardRead` dumps them to
+    JSON, with only the optional parts in `include` (all by default, as `DashboardRead`
+    validates them: once, in pydantic's core, cheaper than building each model in Python); a
+    strand with no plan live at the quarter's end is N/A."""
     day = quarter.last_day
+    with_overdue, with_pillars = Include.overdue in include, Include.pillars in include
+
+    def optional(overdue: int | None, by_pillar: dict[Pillar, Tally] | None) -> dict[str, Any]:
+        parts: dict[str, Any] = {}
+        if with_overdue:
+            parts["overdue"] = overdue
+        if with_pillars:
+            parts["pillars"] = None if by_pillar is None else _pillars(by_pillar)
+        return parts
+
     strand_figures = []
     strand_tallies = []
     for strand in strands:
@@ -406,8 +443,7 @@ def _figures(
                     "id": plan.id,
                     "name": plan.name,
                     **overall.counts(),
-                    "overdue": overall.overdue,
-                    "pillars": _pillars(by_pillar),
+                    **optional(overall.overdue, by_pillar),
                 }
             )
         if not plans:
@@ -417,6 +453,7 @@ def _figures(
                     "name": strand.name,
                     "has_plan": False,
                     **dict.fromkeys(COUNTS),
+                    **optional(None, None),
                     "plans": [],
                 }
             )
@@ -430,8 +467,7 @@ def _figures(
                 "name": strand.name,
                 "has_plan": True,
                 **overall.counts(),
-                "overdue": overall.overdue,
-                "pillars": _pillars(by_pillar),
+                **optional(overall.overdue, by_pillar),
                 "plans": plans,
             }
         )
@@ -442,8 +478,7 @@ def _figures(
         "complete_pct": percent(overall.complete, overall.total),
         "ongoing_pct": percent(overall.ongoing, overall.total),
         "at_risk_pct": percent(overall.at_risk, overall.total),
-        "overdue": overall.overdue,
-        "pillars": _pillars(by_pillar),
+        **optional(overall.overdue, by_pillar),
     }
     return strand_figures, totals
 
@@ -458,9 +493,7 @@ def live_dashboard(
     *, session: Session, strategy: Strategy, quarter: Quarter, lock: LockInfo | None
 ) -> DashboardRead:
     """`dashboard`, for a caller that has read the quarter's lock in force already."""
-    strands = _strands(session, strategy)
-    [tallies] = count_quarters(session=session, strategy_id=strategy.id, quarters=[quarter])  # type: ignore[arg-type]
-    strand_figures, totals = _figures(strands, tallies, quarter)
+    strand_figures, totals = _counted_figures(session, strategy.id, quarter)  # type: ignore[arg-type]
     return DashboardRead.model_validate(
         {
             "quarter": quarter,
@@ -472,6 +505,44 @@ def live_dashboard(
             "totals": totals,
         }
     )
+
+
+def live_json(
+    *,
+    session: Session,
+    strategy_id: int,
+    quarter: Quarter,
+    lock: LockInfo | None,
+    include: Iterable[Include],
+    state: tuple | None = None,
+) -> dict[str, Any]:
+    """The live figures as `as_json(live_dashboard(...), include)` gives them, built as JSON
+    directly: figures counted here need no validating, and the optional parts not asked for
+    are never worked out. `state`, the fingerprint `strategy_and_state` read, spares a read of
+    the strands and plans when they have not changed."""
+    strand_figures, totals = _counted_figures(session, strategy_id, quarter, include, state)
+    return {
+        "quarter": str(quarter),
+        "as_at": quarter.last_day.isoformat(),
+        "strategy_id": strategy_id,
+        "locked": lock is not None,
+        "published": False,
+        "lock": None if lock is None else lock.model_dump(mode="json"),
+        "strands": strand_figures,
+        "totals": totals,
+    }
+
+
+def _counted_figures(
+    session: Session,
+    strategy_id: int,
+    quarter: Quarter,
+    include: Iterable[Include] = tuple(Include),
+    state: tuple | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    strands = _strands(session, strategy_id, state)
+    [tallies] = count_quarters(session=session, strategy_id=strategy_id, quarters=[quarter])
+    return _figures(strands, tallies, quarter, include)
 
 
 def trend_quarters(first: Quarter | None, last: Quarter | None) -> list[Quarter]:
@@ -491,53 +562,60 @@ def trend_quarters(first: Quarter | None, last: Quarter | None) -> list[Quarter]
 
 
 def trend(*, session: Session, strategy: Strategy, quarters: Sequence[Quarter]) -> TrendRead:
-    """Each quarter's counts, by strand and in total, counted in one query however many.
-
-    Only the strands' counts are built (not the plans' and pillars' figures a dashboard shows),
-    without validation, as `_figures` does."""
-    strands = _strands(session, strategy)
-    counted = count_quarters(
-        session=session,
-        strategy_id=strategy.id,  # type: ignore[arg-type]
-        quarters=quarters,
-        overdue=False,
+    """Each quarter's counts, by strand and in total, counted in one query however many."""
+    return TrendRead.model_validate(
+        trend_json(session=session, strategy_id=strategy.id, quarters=quarters)  # type: ignore[arg-type]
     )
-    series: list[list[QuarterCounts]] = [[] for _ in strands]
+
+
+def trend_json(
+    *,
+    session: Session,
+    strategy_id: int,
+    quarters: Sequence[Quarter],
+    state: tuple | None = None,
+) -> dict[str, Any]:
+    """`trend` as its JSON, built directly as `live_json` builds a dashboard's: only the
+    strands' counts (not the plans' and pillars' figures a dashboard shows)."""
+    strands = _strands(session, strategy_id, state)
+    counted = count_quarters(
+        session=session, strategy_id=strategy_id, quarters=quarters, overdue=False
+    )
+    series: list[list[dict[str, Any]]] = [[] for _ in strands]
     totals = []
     for quarter, tallies in zip(quarters, counted, strict=True):
         overall = Tally()
         day = quarter.last_day
+        name = str(quarter)
         for points, strand in zip(series, strands, strict=True):
             live = [plan for plan in strand.plans if plan.live_on(day)]
             if not live:
-                points.append(
-                    QuarterCounts.model_construct(quarter=quarter, **dict.fromkeys(COUNTS))
-                )
+                points.append({"quarter": name, **dict.fromkeys(COUNTS)})
                 continue
             summed = Tally()
             for plan in live:
                 for tally in tallies.get(plan.id, {}).values():
                     summed.add(tally)
             overall.add(summed)
-            points.append(QuarterCounts.model_construct(quarter=quarter, **summed.counts()))
+            points.append({"quarter": name, **summed.counts()})
         totals.append(
-            QuarterTotals.model_construct(
-                quarter=quarter,
+            {
+                "quarter": name,
                 **overall.counts(),
-                complete_pct=percent(overall.complete, overall.total),
-                ongoing_pct=percent(overall.ongoing, overall.total),
-                at_risk_pct=percent(overall.at_risk, overall.total),
-            )
+                "complete_pct": percent(overall.complete, overall.total),
+                "ongoing_pct": percent(overall.ongoing, overall.total),
+                "at_risk_pct": percent(overall.at_risk, overall.total),
+            }
         )
-    return TrendRead(
-        quarters=list(quarters),
-        strategy_id=strategy.id,  # type: ignore[arg-type]
-        strands=[
-            StrandTrend(slug=s.slug, name=s.name, has_plan=bool(s.plans), series=points)
+    return {
+        "quarters": [str(q) for q in quarters],
+        "strategy_id": strategy_id,
+        "strands": [
+            {"slug": s.slug, "name": s.name, "has_plan": bool(s.plans), "series": points}
             for s, points in zip(strands, series, strict=True)
         ],
-        totals=totals,
-    )
+        "totals": totals,
+    }
 
 
 def figures_of(
@@ -554,7 +632,7 @@ def figures_of(
     counted: dict[Quarter, PlanTallies] = {}
     strands: list[_Strand] = []
     if live:
-        strands = _strands(session, strategy)
+        strands = _strands(session, strategy.id)  # type: ignore[arg-type]
         tallies = count_quarters(session=session, strategy_id=strategy.id, quarters=live)  # type: ignore[arg-type]
         counted = dict(zip(live, tallies, strict=True))
     figures = []
@@ -660,6 +738,30 @@ def csv_table(
 # Cheap polling
 
 
+_FINGERPRINTED: tuple[tuple[Any, tuple[Any, ...]], ...] = (
+    (Task, (sa.func.max(Task.id), sa.func.max(Task.updated_at))),
+    (StatusEvent, (sa.func.max(StatusEvent.id),)),
+    (
+        QuarterLock,
+        (sa.func.count(), sa.func.max(QuarterLock.id), sa.func.max(QuarterLock.unlocked_at)),
+    ),
+    (Strand, (sa.func.count(), sa.func.max(Strand.updated_at))),
+    (DeliveryPlan, (sa.func.count(), sa.func.max(DeliveryPlan.updated_at))),
+    (Strategy, (sa.func.count(), sa.func.max(Strategy.updated_at))),
+)
+"""What `_fingerprint` reads, table by table."""
+
+
+def _state_of(*tables: Any) -> slice:
+    """Where the parts of `tables` (adjacent in `_FINGERPRINTED`) lie in a fingerprint."""
+    starts = {}
+    at = 0
+    for table, expressions in _FINGERPRINTED:
+        starts[table] = (at, at + len(expressions))
+        at += len(expressions)
+    return slice(starts[tables[0]][0], starts[tables[-1]][1])
+
+
 def _fingerprint() -> list[sa.ScalarSelect]:
     """What `figures_etag` fingerprints, as columns of one statement.
 
@@ -674,18 +776,11 @@ def _fingerprint() -> list[sa.ScalarSelect]:
     def scalar(expression: Any, table: Any) -> sa.ScalarSelect:
         return sa.select(expression).select_from(table).scalar_subquery()
 
-    tables = (
-        (Task, (sa.func.max(Task.id), sa.func.max(Task.updated_at))),
-        (StatusEvent, (sa.func.max(StatusEvent.id),)),
-        (
-            QuarterLock,
-            (sa.func.count(), sa.func.max(QuarterLock.id), sa.func.max(QuarterLock.unlocked_at)),
-        ),
-        (Strand, (sa.func.count(), sa.func.max(Strand.updated_at))),
-        (DeliveryPlan, (sa.func.count(), sa.func.max(DeliveryPlan.updated_at))),
-        (Strategy, (sa.func.count(), sa.func.max(Strategy.updated_at))),
-    )
-    return [scalar(e, table) for table, expressions in tables for e in expressions]
+    return [scalar(e, table) for table, expressions in _FINGERPRINTED for e in expressions]
+
+
+_STRANDS_STATE = _state_of(Strand, DeliveryPlan)
+"""The fingerprint's parts that change whenever a strand or plan is added, edited or removed."""
 
 
 def _lock_in_force() -> list[sa.ScalarSelect]:

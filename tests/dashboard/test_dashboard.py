@@ -246,6 +246,9 @@ def test_queries_do_not_grow_with_the_range_or_the_data(
     client: TestClient, admin: dict, board: dict, engine: Engine
 ) -> None:
     def count_queries(url: str, **params: str) -> int:
+        # Asked twice, the second counted: the strands and plans read by the first are not
+        # read again while they stand unchanged.
+        assert client.get(url, params=params, headers=admin).status_code == 200
         with statements(engine) as seen:
             assert client.get(url, params=params, headers=admin).status_code == 200
         return len(seen)
@@ -263,6 +266,86 @@ def test_queries_do_not_grow_with_the_range_or_the_data(
     assert count_queries(trend, **{"from": "2011-12-Q3", "to": "2021-22-Q2"}) == two == forty
     large = count_queries("/api/v1/dashboard", quarter="2020-21-Q2", include="pillars,overdue")
     assert large == small
+
+
+def test_strands_and_plans_show_as_they_stand_after_every_change(
+    client: TestClient, admin: dict, board: dict
+) -> None:
+    """The strands and plans a dashboard read are not read again while they stand unchanged:
+    every change to them shows in the next dashboard and trend."""
+    _fill(client, admin, board)
+    trend_params = {"from": "2020-21-Q1", "to": "2020-21-Q2"}
+
+    def names() -> tuple[list[str], list[list[str]], list[str]]:
+        body = dashboard(client, admin, "2020-21-Q2", include="pillars")
+        trend = client.get("/api/v1/dashboard/trend", params=trend_params, headers=admin).json()
+        return (
+            [s["name"] for s in body["strands"]],
+            [[p["name"] for p in s["plans"]] for s in body["strands"]],
+            [s["name"] for s in trend["strands"]],
+        )
+
+    def patch(url: str, **fields: Any) -> None:
+        tag = client.get(url, headers=admin).headers["etag"]
+        response = client.patch(url, json=fields, headers={**admin, "If-Match": tag})
+        assert response.status_code == 200, response.text
+
+    before = names()
+    assert names() == before
+    patch("/api/v1/strands/domestic-abuse", name="Domestic Abuse & Stalking")
+    strands, plans, trend = names()
+    assert strands[0] == trend[0] == "Domestic Abuse & Stalking"
+    patch(f"/api/v1/plans/{board['knife']['id']}", name="Knife Crime & Weapons")
+    assert names()[1][1] == ["Knife Crime & Weapons", "Gangs / County Lines"]
+    # A plan retired before the quarter's end leaves its strand's count.
+    patch(f"/api/v1/plans/{board['da']['id']}", ends_on="2020-06-30")
+    body = dashboard(client, admin, "2020-21-Q2")
+    assert body["strands"][0]["has_plan"] is False and body["strands"][0]["plans"] == []
+    assert dashboard(client, admin, "2020-21-Q1")["strands"][0]["has_plan"] is True
+    patch("/api/v1/strands/domestic-abuse", position=9)
+    strands, _, trend = names()
+    assert strands[0] == trend[0] == "Gangs & Knife Crime"
+    assert strands[-1] == trend[-1] == "Domestic Abuse & Stalking"
+    added = factories.strand(client, admin, board["strategy"]["id"], "Fraud")
+    factories.plan(client, admin, added["id"], "Fraud")
+    strands, plans, trend = names()
+    assert strands[-1] == trend[-1] == "Fraud" and plans[-1] == ["Fraud"]
+
+
+def test_the_dashboards_json_is_its_figures_own(
+    client: TestClient, admin: dict, board: dict, engine: Engine
+) -> None:
+    """The JSON a dashboard sends, built without the figures' model, is the model's own dump,
+    for every choice of optional parts, locked or not."""
+    from itertools import combinations
+
+    from sqlmodel import Session
+
+    from app.dashboard import service
+    from app.dashboard.schemas import Include
+    from app.periods import service as periods
+
+    _fill(client, admin, board)
+    locked = client.post("/api/v1/dashboard/locks", json={"quarter": "2020-21-Q1"}, headers=admin)
+    assert locked.status_code == 201, locked.text
+    choices = [frozenset(c) for n in range(3) for c in combinations(Include, n)]
+    with Session(engine) as session:
+        strategy = session.get(service.Strategy, board["strategy"]["id"])
+        for quarter in (Quarter.parse("2020-21-Q1"), Quarter.parse("2020-21-Q2")):
+            lock = periods.lock_in_force(session=session, strategy_id=strategy.id, quarter=quarter)
+            figures = service.live_dashboard(
+                session=session, strategy=strategy, quarter=quarter, lock=lock
+            )
+            for include in choices:
+                built = service.live_json(
+                    session=session,
+                    strategy_id=strategy.id,
+                    quarter=quarter,
+                    lock=lock,
+                    include=include,
+                )
+                assert built == service.as_json(figures, include)
+                assert list(built) == list(service.as_json(figures, include))
 
 
 def test_default_quarter_is_the_current_one_of_the_running_strategy(
