@@ -17,6 +17,7 @@ import typer
 from sqlalchemy.engine import Engine
 
 from app.core.base import utcnow
+from app.core.db import copy_rows
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks import spans
 from app.tasks.models import Pillar, Status, StatusEvent, Task
@@ -97,8 +98,8 @@ def build(engine: Engine, *, tasks: int, events: int, seed: int = 7) -> dict[str
     extra_events = max(0, events - tasks)
     for task_rows, event_rows in _chunks(rng, plan_ids, tasks, extra_events):
         with engine.begin() as connection:
-            _write(connection, Task.__table__, task_rows)
-            _write(connection, StatusEvent.__table__, event_rows)
+            copy_rows(connection, Task.__table__, task_rows)
+            copy_rows(connection, StatusEvent.__table__, event_rows)
     # Written in bulk, so the spans the dashboard counts are derived here as a migration would.
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -180,22 +181,6 @@ def _chunks(
                 }
             )
         yield task_rows, event_rows
-
-
-def _write(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
-    if not rows:
-        return
-    if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), rows)
-        return
-    columns = list(rows[0])
-    raw = connection.connection.driver_connection
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
 
 
 def plan_workbook(rows: int) -> bytes:

@@ -200,6 +200,17 @@ def allow_idle_between_statements(session: Session, milliseconds: int) -> None:
 
 
 def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows of `table` in the session's transaction, after what it has to flush:
+    see `copy_rows`."""
+    if not rows:
+        return
+    session.flush()
+    copy_rows(session.connection(), table, rows)
+
+
+def copy_rows(
+    connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
     """Insert many rows of `table`, each with the same keys, none read back.
 
     On PostgreSQL by COPY, which an import's 10,000 tasks, their events and their audit entries
@@ -209,8 +220,6 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, A
     """
     if not rows:
         return
-    session.flush()
-    connection = session.connection()
     dialect = connection.dialect
     names = list(rows[0])
     defaults = {
