@@ -127,7 +127,9 @@ def look_up(
     if not clear:
         raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
     if session is not None:
-        token = session.execute(_TOKEN_BY_DIGEST, {"digest": digest(clear)}).first()
+        # A Core statement, run on the session's connection: spared the ORM's handling of one.
+        session.flush()
+        token = session.connection().execute(_TOKEN_BY_DIGEST, {"digest": digest(clear)}).first()
     else:
         with reader(engine).connect() as connection:
             token = connection.execute(_TOKEN_BY_DIGEST, {"digest": digest(clear)}).first()

@@ -21,7 +21,6 @@ from app.dashboard.schemas import DashboardRead, DriftRead, Include, TrendRead
 from app.periods import service as periods
 from app.periods.schemas import LockCreate, LockInfo, LockRead
 from app.strategies import service as strategies
-from app.strategies.models import Strategy
 
 router = APIRouter(
     prefix="/dashboard",
@@ -169,7 +168,7 @@ async def get_dashboard(
     """A quarter's task counts by strand and plan, as at its last day; ETag for cheap polling."""
     # A poll is one statement of index look-ups on the connection the token's look-up holds:
     # answered here on the event loop, a 304 makes no trip to a worker thread. Counting does.
-    strategy, state, lock = service.strategy_and_state(
+    found, state, lock = service.strategy_and_state(
         session=session, strategy_id=strategy_id, quarter=quarter
     )
     as_csv = _wants_csv(format, request)
@@ -177,7 +176,7 @@ async def get_dashboard(
         state=state,
         kind="dashboard",
         params=(
-            strategy.id,
+            found,
             str(quarter),
             service.overdue_before(quarter),
             published,
@@ -190,7 +189,7 @@ async def get_dashboard(
     response: Response = await run_in_threadpool(
         _dashboard_answer,
         session=session,
-        strategy=strategy,
+        strategy_id=found,
         state=state,
         quarter=quarter,
         lock=lock,
@@ -206,7 +205,7 @@ async def get_dashboard(
 def _dashboard_answer(
     *,
     session: Session,
-    strategy: Strategy,
+    strategy_id: int,
     state: tuple,
     quarter: Quarter,
     lock: LockInfo | None,
@@ -218,7 +217,7 @@ def _dashboard_answer(
         return JSONResponse(
             service.live_json(
                 session=session,
-                strategy_id=strategy.id,  # type: ignore[arg-type]
+                strategy_id=strategy_id,
                 quarter=quarter,
                 lock=lock,
                 include=include,
@@ -226,10 +225,12 @@ def _dashboard_answer(
             )
         )
     if published:
-        figures = service.published_dashboard(session=session, strategy=strategy, quarter=quarter)
+        figures = service.published_dashboard(
+            session=session, strategy_id=strategy_id, quarter=quarter
+        )
     else:
         figures = service.live_dashboard(
-            session=session, strategy=strategy, quarter=quarter, lock=lock
+            session=session, strategy_id=strategy_id, quarter=quarter, lock=lock
         )
     if as_csv:
         header, rows = service.csv_table(figures, include)
@@ -260,19 +261,19 @@ async def get_trend(
     """The dashboard counts of each quarter from `from` to `to` (at most 40), by strand."""
     # Polled as a dashboard is: the fingerprint is read here on the event loop; counting is
     # done on a worker thread.
-    strategy, state, _ = service.strategy_and_state(session=session, strategy_id=strategy_id)
+    found, state, _ = service.strategy_and_state(session=session, strategy_id=strategy_id)
     as_csv = _wants_csv(format, request)
     tag = service.figures_etag(
         state=state,
         kind="trend",
-        params=(strategy.id, str(quarters[0]), str(quarters[-1]), as_csv),
+        params=(found, str(quarters[0]), str(quarters[-1]), as_csv),
     )
     if not_modified(if_none_match, tag):
         return _unchanged(tag, Vary="Accept")
     response: Response = await run_in_threadpool(
         _trend_answer,
         session=session,
-        strategy=strategy,
+        strategy_id=found,
         state=state,
         quarters=quarters,
         as_csv=as_csv,
@@ -283,16 +284,16 @@ async def get_trend(
 
 
 def _trend_answer(
-    *, session: Session, strategy: Strategy, state: tuple, quarters: list[Quarter], as_csv: bool
+    *, session: Session, strategy_id: int, state: tuple, quarters: list[Quarter], as_csv: bool
 ) -> Response:
     if as_csv:
-        figures = service.trend(session=session, strategy=strategy, quarters=quarters)
+        figures = service.trend(session=session, strategy_id=strategy_id, quarters=quarters)
         header, rows = service.trend_csv_table(figures)
         return csv_response(f"trend-{quarters[0]}-{quarters[-1]}.csv", header, rows)
     return JSONResponse(
         service.trend_json(
             session=session,
-            strategy_id=strategy.id,  # type: ignore[arg-type]
+            strategy_id=strategy_id,
             quarters=quarters,
             state=state,
         )

@@ -486,19 +486,19 @@ def _figures(
 def dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> DashboardRead:
     """The live figures of a quarter as at its last day, with every optional part filled in."""
     lock = periods.lock_in_force(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
-    return live_dashboard(session=session, strategy=strategy, quarter=quarter, lock=lock)
+    return live_dashboard(session=session, strategy_id=strategy.id, quarter=quarter, lock=lock)  # type: ignore[arg-type]
 
 
 def live_dashboard(
-    *, session: Session, strategy: Strategy, quarter: Quarter, lock: LockInfo | None
+    *, session: Session, strategy_id: int, quarter: Quarter, lock: LockInfo | None
 ) -> DashboardRead:
     """`dashboard`, for a caller that has read the quarter's lock in force already."""
-    strand_figures, totals = _counted_figures(session, strategy.id, quarter)  # type: ignore[arg-type]
+    strand_figures, totals = _counted_figures(session, strategy_id, quarter)
     return DashboardRead.model_validate(
         {
             "quarter": quarter,
             "as_at": quarter.last_day,
-            "strategy_id": strategy.id,
+            "strategy_id": strategy_id,
             "locked": lock is not None,
             "lock": lock,
             "strands": strand_figures,
@@ -561,10 +561,10 @@ def trend_quarters(first: Quarter | None, last: Quarter | None) -> list[Quarter]
     return quarters
 
 
-def trend(*, session: Session, strategy: Strategy, quarters: Sequence[Quarter]) -> TrendRead:
+def trend(*, session: Session, strategy_id: int, quarters: Sequence[Quarter]) -> TrendRead:
     """Each quarter's counts, by strand and in total, counted in one query however many."""
     return TrendRead.model_validate(
-        trend_json(session=session, strategy_id=strategy.id, quarters=quarters)  # type: ignore[arg-type]
+        trend_json(session=session, strategy_id=strategy_id, quarters=quarters)
     )
 
 
@@ -803,28 +803,33 @@ def _lock_in_force() -> list[sa.ScalarSelect]:
 
 @functools.cache
 def _strategy_and_state(current: bool, lock: bool) -> sa.Select:
-    """The statement of `strategy_and_state`, built once (its every part is bound): the current
-    strategy as on `on`, or the one with id `strategy_id`; the fingerprint; with `lock`, the
-    quarter's lock in force."""
+    """The statement of `strategy_and_state`, built once (its every part is bound): the id of
+    the current strategy as on `on`, or of the one with id `strategy_id`; the fingerprint; with
+    `lock`, the quarter's lock in force. Plain columns: no entity for the ORM to load."""
+    strategy_id = Strategy.__table__.c.id  # type: ignore[attr-defined]
     if current:
-        statement = strategies.current_strategy_query(sa.bindparam("on", type_=sa.Date))
+        statement = strategies.current_strategy_query(
+            sa.bindparam("on", type_=sa.Date)
+        ).with_only_columns(strategy_id)
     else:
-        statement = sa.select(Strategy).where(
-            Strategy.id == sa.bindparam("strategy_id", type_=sa.Integer)
+        statement = sa.select(strategy_id).where(
+            strategy_id == sa.bindparam("strategy_id", type_=sa.Integer)
         )
     return statement.add_columns(*_fingerprint(), *(_lock_in_force() if lock else ()))
 
 
 def strategy_and_state(
     *, session: Session, strategy_id: int | None, quarter: Quarter | None = None
-) -> tuple[Strategy, tuple, LockInfo | None]:
-    """The strategy asked for (the current one when none is), the fingerprint of everything
-    figures are counted from, and for a quarter its lock in force, in one statement: a dashboard
-    poll that finds nothing new costs that and its token's look-up, and a fresh one reads no lock
-    again."""
+) -> tuple[int, tuple, LockInfo | None]:
+    """The id of the strategy asked for (the current one when none is), the fingerprint of
+    everything figures are counted from, and for a quarter its lock in force, in one statement:
+    a dashboard poll that finds nothing new costs that and its token's look-up, and a fresh one
+    reads no lock again."""
     params: dict[str, Any] = {"on": today(), "strategy_id": strategy_id, "quarter": str(quarter)}
     statement = _strategy_and_state(current=strategy_id is None, lock=quarter is not None)
-    row = session.execute(statement, params).first()
+    # Flushed as an ORM read would be, then run on the connection: a Core statement.
+    session.flush()
+    row = session.connection().execute(statement, params).first()
     if row is None:
         # None there: the strategies' own look-up says so, in its words.
         strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)
@@ -834,15 +839,15 @@ def strategy_and_state(
             if quarter is None
             else periods.lock_in_force(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
         )
-        return strategy, state, lock
-    strategy, *state = row
+        return strategy.id, state, lock  # type: ignore[return-value]
+    found, *state = row
     if quarter is None:
-        return strategy, tuple(state), None
+        return found, tuple(state), None
     *state, lock_id, locked_at, locked_by = state
     lock = (
         None if lock_id is None else LockInfo(id=lock_id, locked_at=locked_at, locked_by=locked_by)
     )
-    return strategy, tuple(state), lock
+    return found, tuple(state), lock
 
 
 def figures_etag(*, kind: str, params: Sequence[Any], state: tuple) -> str:
@@ -894,9 +899,9 @@ def close_quarters(
     ]
 
 
-def published_dashboard(*, session: Session, strategy: Strategy, quarter: Quarter) -> DashboardRead:
+def published_dashboard(*, session: Session, strategy_id: int, quarter: Quarter) -> DashboardRead:
     """The figures frozen when the quarter was locked, with when and by whom."""
-    lock = periods.active_lock(session=session, strategy_id=strategy.id, quarter=quarter)  # type: ignore[arg-type]
+    lock = periods.active_lock(session=session, strategy_id=strategy_id, quarter=quarter)
     if lock is None:
         raise NotFound(
             f"{quarter} is not locked, so no figures are published for it: "

@@ -103,7 +103,8 @@ def read_task(*, session: Session, task_id: int) -> TaskRead:
 
     The most requested read of all, so it skips the ORM's objects (a GET changes nothing).
     """
-    rows = session.execute(_TASK_TO_READ, {"task_id": task_id}).mappings().all()
+    session.flush()
+    rows = session.connection().execute(_TASK_TO_READ, {"task_id": task_id}).mappings().all()
     if not rows:
         raise NotFound(f"no task with id {task_id}")
     task = dict(rows[0])

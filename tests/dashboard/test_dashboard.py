@@ -334,7 +334,7 @@ def test_the_dashboards_json_is_its_figures_own(
         for quarter in (Quarter.parse("2020-21-Q1"), Quarter.parse("2020-21-Q2")):
             lock = periods.lock_in_force(session=session, strategy_id=strategy.id, quarter=quarter)
             figures = service.live_dashboard(
-                session=session, strategy=strategy, quarter=quarter, lock=lock
+                session=session, strategy_id=strategy.id, quarter=quarter, lock=lock
             )
             for include in choices:
                 built = service.live_json(
