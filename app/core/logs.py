@@ -50,6 +50,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class _QuietLibraries(logging.Filter):
+    """Only warnings and worse from libraries that chatter below them whatever they are set to:
+    WeasyPrint sets fontTools' logger to DEBUG while it subsets each font of a PDF (it catches
+    fontTools' warnings and logs them as its own), which would write a hundred lines a PDF."""
+
+    NAMES = ("fontTools",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        return not any(record.name == n or record.name.startswith(f"{n}.") for n in self.NAMES)
+
+
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever `sys.stderr` is at the time, not what it was when configured."""
 
@@ -65,11 +78,17 @@ class _StderrHandler(logging.StreamHandler):
 def configure_logging(level: str = "INFO") -> None:
     """Send every log line, uvicorn's too, to stderr as JSON; safe to call more than once."""
     root = logging.getLogger()
-    if not any(isinstance(h, _StderrHandler) for h in root.handlers):
+    handler = next((h for h in root.handlers if isinstance(h, _StderrHandler)), None)
+    if handler is None:
         handler = _StderrHandler()
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level.upper())
+    # The handler keeps the level too: a record is passed up to it from any logger whatever
+    # the root's level, and a library may set its own logger lower.
+    handler.setLevel(level.upper())
+    if not any(isinstance(f, _QuietLibraries) for f in handler.filters):
+        handler.addFilter(_QuietLibraries())
     for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

@@ -164,3 +164,22 @@ def test_allowed_origins_come_from_the_settings(
     read = client.get("/api/v1/strategies", headers={**admin, "Origin": "https://board.example"})
     assert read.headers["access-control-allow-origin"] == "https://board.example"
     assert "etag" in read.headers["access-control-expose-headers"].lower()
+
+
+def test_a_pdf_writes_no_font_library_chatter_to_the_log(
+    client: TestClient, admin: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """WeasyPrint sets fontTools' logger to DEBUG while it subsets a font: none of that reaches
+    the log, which holds the request's own line as ever."""
+    factories.strategy(client, admin)
+    capsys.readouterr()
+    response = client.get(
+        "/api/v1/reports/board", params={"quarter": "2020-21-Q2", "format": "pdf"}, headers=admin
+    )
+    assert response.status_code == 200, response.text
+    assert response.content.startswith(b"%PDF")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [line for line in lines if line["logger"].startswith("fontTools")] == []
+    assert [line["path"] for line in lines if line["logger"] == "tracker.access"] == [
+        "/api/v1/reports/board"
+    ]
