@@ -7,11 +7,13 @@ emptied). For each database it builds three sizes (a tenth, three tenths and all
 --events) and times a fresh dashboard and its floor at each: the scale table. At the largest it
 then measures everything else: single requests timed one by one (median and p95), throughput
 with `wrk` at 1, 8 and 32 connections (requests/s, p50 and p99) against a bare endpoint served
-by the same process, status POSTs on tasks with 10, 1,000 and 10,000 events, a 10,000-row
-import, the Word and PDF reports, and the API's memory: idle, warm (once the imports, wrk and the
-first reports have loaded every library a request loads on first use) and after 1,000 dashboards
-and 20 more Word reports, whose difference from warm is what "flat" is judged on. The machine's
-load average is printed with each database's run; last come the ratios the targets are set on.
+by the same process (run just before each case, so that each ratio is of two runs side by side;
+a dashboard and its floor, and the trend, are likewise timed in turns), status POSTs on tasks
+with 10, 1,000 and 10,000 events, a 10,000-row import, the Word and PDF reports, and the API's
+memory: idle, warm (once the imports, wrk and the first reports have loaded every library a
+request loads on first use) and after 1,000 dashboards and 20 more Word reports, whose
+difference from warm is what "flat" is judged on. The machine's load average is printed with
+each database's run; last come the ratios the targets are set on.
 """
 
 import os
@@ -23,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,7 +45,9 @@ from bench import data, floors
 ROOT = Path(__file__).resolve().parents[1]
 QUARTER = "2020-21-Q2"
 TREND = ("2019-20-Q3", "2021-22-Q2")
+TREND_API = "GET /dashboard/trend (8 quarters)"
 TREND_FLOOR = "floor: the trend's counts by hand-written SQL"
+BESIDE_TREND = "GET /dashboard (fresh), in turns with the trend"
 CONNECTIONS = (1, 8, 32)
 HISTORY = (10, 1_000, 10_000)
 SHORT, LONG = "POST /tasks/{id}/status, 10 events", "POST /tasks/{id}/status, 10,000 events"
@@ -66,15 +70,26 @@ class Results:
         return median
 
 
-def timed(call: Callable[[], object], repeat: int, warmup: int = 3) -> list[float]:
+def in_turns(
+    calls: Sequence[Callable[[], object]], repeat: int, warmup: int = 3
+) -> list[list[float]]:
+    """Each call's timings, the calls taken in turns: drift in the machine's speed (a shared
+    machine's can change by half within a minute) then falls on every call alike, so that a
+    ratio of their medians compares like with like."""
     for _ in range(warmup):
-        call()
-    timings = []
+        for call in calls:
+            call()
+    timings: list[list[float]] = [[] for _ in calls]
     for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        timings.append(time.perf_counter() - start)
+        for call, taken in zip(calls, timings, strict=True):
+            start = time.perf_counter()
+            call()
+            taken.append(time.perf_counter() - start)
     return timings
+
+
+def timed(call: Callable[[], object], repeat: int, warmup: int = 3) -> list[float]:
+    return in_turns([call], repeat, warmup)[0]
 
 
 def load_average() -> str:
@@ -289,9 +304,6 @@ def measure_dashboard(
     quarter = Quarter.parse(QUARTER)
     with engine.connect() as connection:
         floors.check(connection, ids["strategy_id"], quarter, body)
-    api = statistics.median(
-        timed(lambda: _ok(client.get("/api/v1/dashboard", params=params)), repeat)
-    )
 
     def floor() -> None:
         # Read as the API reads: on PostgreSQL outside a transaction, spared a BEGIN and a
@@ -299,13 +311,14 @@ def measure_dashboard(
         with reader(engine).connect() as connection:
             floors.dashboard_counts(connection, ids["strategy_id"], quarter)
 
-    return api, statistics.median(timed(floor, repeat))
+    api, floor_timings = in_turns(
+        [lambda: _ok(client.get("/api/v1/dashboard", params=params)), floor], repeat
+    )
+    return statistics.median(api), statistics.median(floor_timings)
 
 
-def trend_floor(
-    client: httpx.Client, engine: sa.Engine, ids: dict[str, Any], repeat: int
-) -> list[float]:
-    """The trend floor's timings, having checked it gives the API's trend."""
+def trend_floor(client: httpx.Client, engine: sa.Engine, ids: dict[str, Any]) -> Callable[[], None]:
+    """The trend floor, having checked it gives the API's trend."""
     quarters = list(quarter_range(Quarter.parse(TREND[0]), Quarter.parse(TREND[1])))
     body = _ok(client.get("/api/v1/dashboard/trend", params={"from": TREND[0], "to": TREND[1]}))
     with engine.connect() as connection:
@@ -315,7 +328,7 @@ def trend_floor(
         with reader(engine).connect() as connection:
             floors.trend_counts(connection, ids["strategy_id"], quarters)
 
-    return timed(floor, repeat)
+    return floor
 
 
 def measure_rest(
@@ -337,12 +350,21 @@ def measure_rest(
         "GET /dashboard (current quarter)",
         timed(lambda: _ok(client.get("/api/v1/dashboard")), repeat),
     )
+    # The trend taken in turns with a fresh dashboard and the trend's floor: the two ratios it
+    # is judged on are of timings taken side by side.
     trend_params = {"from": TREND[0], "to": TREND[1]}
-    results.timed(
-        "GET /dashboard/trend (8 quarters)",
-        timed(lambda: _ok(client.get("/api/v1/dashboard/trend", params=trend_params)), repeat),
+    fresh = {"quarter": QUARTER, "include": "overdue"}
+    beside, trend, floor_timings = in_turns(
+        [
+            lambda: _ok(client.get("/api/v1/dashboard", params=fresh)),
+            lambda: _ok(client.get("/api/v1/dashboard/trend", params=trend_params)),
+            trend_floor(client, engine, ids),
+        ],
+        repeat,
     )
-    results.timed(TREND_FLOOR, trend_floor(client, engine, ids, repeat))
+    results.timed(BESIDE_TREND, beside, QUARTER)
+    results.timed(TREND_API, trend)
+    results.timed(TREND_FLOOR, floor_timings)
     counter = iter(range(1, 10**9))
     results.timed(
         "GET /tasks/{id}",
@@ -387,27 +409,50 @@ def measure_rest(
             },
         ),
     ]
-    for name, case in cases:
+
+    # Each case right after a run of the bare endpoint at the same number of connections: its
+    # ratio is to the bare endpoint as fast as the machine then was.
+    def run(case: dict[str, Any], connections: int) -> Rate:
+        return wrk(
+            server.base,
+            case["path"],
+            connections=connections,
+            headers=case.get("headers", auth_only),
+            seconds=seconds,
+            method=case.get("method", "GET"),
+            body=case.get("body"),
+            tasks=case.get("tasks", 0),
+        )
+
+    (_, bare_case), *measured = cases
+    bare_rates: dict[int, list[Rate]] = {connections: [] for connections in CONNECTIONS}
+    for name, case in measured:
         for connections in CONNECTIONS:
-            rate = wrk(
-                server.base,
-                case["path"],
-                connections=connections,
-                headers=case.get("headers", auth_only),
-                seconds=seconds,
-                method=case.get("method", "GET"),
-                body=case.get("body"),
-                tasks=case.get("tasks", 0),
-            )
+            bare = run(bare_case, connections)
+            rate = run(case, connections)
+            bare_rates[connections].append(bare)
             results.values[f"{name} rps c{connections}"] = rate.rps
+            results.values[f"{name} ÷ bare c{connections}"] = rate.rps / bare.rps
             results.rows.append(
                 (
                     f"wrk {name}, {connections} connections",
                     f"{rate.p50_ms:.2f}",
                     f"{rate.p99_ms:.2f} (p99)",
-                    f"{rate.rps:.0f}/s" + (f", {rate.errors} errors" if rate.errors else ""),
+                    f"{rate.rps:.0f}/s, {rate.rps / bare.rps:.3f} of bare ({bare.rps:.0f}/s)"
+                    + (f", {rate.errors} errors" if rate.errors else ""),
                 )
             )
+    for connections, rates in bare_rates.items():
+        middle = sorted(rates, key=lambda r: r.rps)[len(rates) // 2]
+        results.values[f"GET /bare rps c{connections}"] = middle.rps
+        results.rows.append(
+            (
+                f"wrk GET /bare, {connections} connections (median of {len(rates)})",
+                f"{middle.p50_ms:.2f}",
+                f"{middle.p99_ms:.2f} (p99)",
+                f"{middle.rps:.0f}/s" + (f", {middle.errors} errors" if middle.errors else ""),
+            )
+        )
 
     # Status POSTs by the length of the task's history, taken in turns so that drift in the
     # machine's load falls on every length alike.
@@ -506,14 +551,14 @@ def summary(all_results: list[Results]) -> None:
         first, last = results.scale[0][2], results.scale[-1][2]
 
         def ratio(name: str, v: dict = v) -> float:
-            return v[f"{name} rps c8"] / v["GET /bare rps c8"]
+            return v[f"{name} ÷ bare c8"]
 
         lines.append(
             f"{results.database}: dashboard/floor={v['dashboard'] / v['floor']:.2f} "
             f"overhead={1000 * (v['dashboard'] - v['floor']):.1f}ms "
             f"scale={last / first:.2f} "
-            f"trend/dashboard={v['GET /dashboard/trend (8 quarters)'] / v['dashboard']:.2f} "
-            f"trend/floor={v['GET /dashboard/trend (8 quarters)'] / v[TREND_FLOOR]:.2f} "
+            f"trend/dashboard={v[TREND_API] / v[BESIDE_TREND]:.2f} "
+            f"trend/floor={v[TREND_API] / v[TREND_FLOOR]:.2f} "
             f"c8÷bare: task={ratio('GET /tasks/{id}'):.2f} "
             f"304={ratio('GET /dashboard 304'):.2f} fresh={ratio('GET /dashboard fresh'):.3f} "
             f"post={ratio('POST /tasks/{id}/status'):.3f} "
