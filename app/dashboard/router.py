@@ -1,5 +1,6 @@
 """The quarterly dashboard, its trend, and quarter locks."""
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -184,9 +185,9 @@ async def get_dashboard(
             as_csv,
         ),
     )
-    if not_modified(if_none_match, tag):
-        return _unchanged(tag, Vary="Accept")
-    response: Response = await run_in_threadpool(
+    return await _polled(
+        tag,
+        if_none_match,
         _dashboard_answer,
         session=session,
         strategy_id=found,
@@ -197,6 +198,15 @@ async def get_dashboard(
         include=include,
         as_csv=as_csv,
     )
+
+
+async def _polled(
+    tag: str, if_none_match: str | None, answer: Callable[..., Response], **arguments: Any
+) -> Response:
+    """304 when the poller has `tag` already; else `answer`, counted on a worker thread."""
+    if not_modified(if_none_match, tag):
+        return _unchanged(tag, Vary="Accept")
+    response = await run_in_threadpool(answer, **arguments)
     response.headers["ETag"] = tag
     response.headers["Vary"] = "Accept"
     return response
@@ -268,9 +278,9 @@ async def get_trend(
         kind="trend",
         params=(found, str(quarters[0]), str(quarters[-1]), as_csv),
     )
-    if not_modified(if_none_match, tag):
-        return _unchanged(tag, Vary="Accept")
-    response: Response = await run_in_threadpool(
+    return await _polled(
+        tag,
+        if_none_match,
         _trend_answer,
         session=session,
         strategy_id=found,
@@ -278,9 +288,6 @@ async def get_trend(
         quarters=quarters,
         as_csv=as_csv,
     )
-    response.headers["ETag"] = tag
-    response.headers["Vary"] = "Accept"
-    return response
 
 
 def _trend_answer(
