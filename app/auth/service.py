@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.auth.models import ApiToken, Role
 from app.core.base import utcnow
-from app.core.db import reader, writer
+from app.core.db import reader, run_core, writer
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 
 TOKEN_PREFIX = "tpt_"
@@ -127,9 +127,7 @@ def look_up(
     if not clear:
         raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
     if session is not None:
-        # A Core statement, run on the session's connection: spared the ORM's handling of one.
-        session.flush()
-        token = session.connection().execute(_TOKEN_BY_DIGEST, {"digest": digest(clear)}).first()
+        token = run_core(session, _TOKEN_BY_DIGEST, {"digest": digest(clear)}).first()
     else:
         with reader(engine).connect() as connection:
             token = connection.execute(_TOKEN_BY_DIGEST, {"digest": digest(clear)}).first()

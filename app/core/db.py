@@ -199,6 +199,15 @@ def allow_idle_between_statements(session: Session, milliseconds: int) -> None:
         )
 
 
+def run_core(
+    session: Session, statement: sa.Executable, params: Mapping[str, Any] | None = None
+) -> sa.CursorResult:
+    """A Core statement (plain columns, no entity to load) on the session's connection, after
+    the session flushes as an ORM read would: spared the ORM's handling of a statement."""
+    session.flush()
+    return session.connection().execute(statement, params)
+
+
 def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert many rows of `table` in the session's transaction, after what it has to flush:
     see `copy_rows`."""

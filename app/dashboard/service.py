@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from app.auth.service import Actor
 from app.core.base import today
+from app.core.db import run_core
 from app.core.errors import Invalid, NotFound
 from app.core.quarters import Quarter, quarter_range
 from app.dashboard.schemas import (
@@ -231,11 +232,7 @@ def count_quarters(
     ordinals = [q.ordinal for q in quarters]
     params = {f"ordinal_{i}": ordinal for i, ordinal in enumerate(ordinals)}
     params.update(strategy_id=strategy_id, first_ordinal=min(ordinals), last_ordinal=max(ordinals))
-    # Flushed as an ORM read would be, then run on the connection: a Core statement with no
-    # entity to load, spared the ORM's handling of one.
-    session.flush()
-    connection = session.connection()
-    rows = connection.execute(_count_statement(len(quarters), overdue), params)
+    rows = run_core(session, _count_statement(len(quarters), overdue), params)
     for plan_id, pillar, status, is_overdue, *held in rows:
         column = _OVERDUE if is_overdue else _COLUMN[status]
         for counts, n in zip(counts_of(plan_id, pillar), held, strict=True):
@@ -245,7 +242,7 @@ def count_quarters(
     if overdue and running:
         statement = _not_yet_overdue(len(running))
         params = _quarter_params(strategy_id, [quarters[i] for i in running])
-        for idx, plan_id, pillar, not_yet in connection.execute(statement, params):
+        for idx, plan_id, pillar, not_yet in run_core(session, statement, params):
             counts_of(plan_id, pillar)[running[idx]][_OVERDUE] -= not_yet
     counted: list[PlanTallies] = [{} for _ in quarters]
     for (plan_id, pillar), per_quarter in sums.items():
@@ -827,9 +824,7 @@ def strategy_and_state(
     reads no lock again."""
     params: dict[str, Any] = {"on": today(), "strategy_id": strategy_id, "quarter": str(quarter)}
     statement = _strategy_and_state(current=strategy_id is None, lock=quarter is not None)
-    # Flushed as an ORM read would be, then run on the connection: a Core statement.
-    session.flush()
-    row = session.connection().execute(statement, params).first()
+    row = run_core(session, statement, params).first()
     if row is None:
         # None there: the strategies' own look-up says so, in its words.
         strategy = strategies.resolve_strategy(session=session, strategy_id=strategy_id)

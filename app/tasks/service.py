@@ -13,7 +13,7 @@ from app.audit import service as audit
 from app.auth.service import Actor, ensure_can_write
 from app.core.base import UK, today, utcnow
 from app.core.concurrency import check_if_match, etag
-from app.core.db import insert_rows
+from app.core.db import insert_rows, run_core
 from app.core.errors import Conflict, DomainError, Invalid, NotFound
 from app.core.pagination import PageParams, count
 from app.core.when import parse_when
@@ -103,8 +103,7 @@ def read_task(*, session: Session, task_id: int) -> TaskRead:
 
     The most requested read of all, so it skips the ORM's objects (a GET changes nothing).
     """
-    session.flush()
-    rows = session.connection().execute(_TASK_TO_READ, {"task_id": task_id}).mappings().all()
+    rows = run_core(session, _TASK_TO_READ, {"task_id": task_id}).mappings().all()
     if not rows:
         raise NotFound(f"no task with id {task_id}")
     task = dict(rows[0])
