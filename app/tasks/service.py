@@ -300,7 +300,7 @@ def create_tasks(
             .order_by(StatusEvent.task_id)
         )
     )
-    spans.added(session, ids)
+    spans.added(session, [{**row, "task_id": id_} for id_, row in zip(ids, rows, strict=True)])
     # Written in bulk, so the audit trail and the outbox are told here rather than by the ORM.
     created = [{**row, "id": task_id} for task_id, row in zip(ids, rows, strict=True)]
     audit.record_created(session=session, table=Task.__table__, rows=created, strand_id=strand.id)  # type: ignore[attr-defined]

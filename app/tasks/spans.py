@@ -15,13 +15,15 @@ its overdue count, like its status counts, from `span_count` alone.
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 
+from app.core.db import copy_rows
+from app.core.quarters import ordinal_of
 from app.tasks.models import Pillar, SpanCount, Status, StatusEvent, StatusSpan, Task
 
 OPEN_ENDED = 2**31 - 1
@@ -37,6 +39,7 @@ CHUNK = 10_000
 _PENDING = "spans_pending"
 _LOCKED = "spans_locked"
 _ADDED = "spans_added"
+_FIRST = "spans_first"
 TASK_IDS = sa.bindparam("task_ids", expanding=True)
 # A rewrite of many tasks (an import's) has their ids written into its statements as numbers:
 # one short list rather than thousands of parameters, which the driver reads the statement for.
@@ -73,6 +76,12 @@ def overdue_from(due: sa.ColumnElement) -> sa.ColumnElement[int]:
     month, day = sa.extract("month", due), sa.extract("day", due)
     last_day = sa.or_(sa.and_(month.in_((3, 12)), day == 31), sa.and_(month.in_((6, 9)), day == 30))
     return ordinal(due) + sa.case((last_day, 1), else_=0)
+
+
+def overdue_from_day(due: date) -> int:
+    """`overdue_from` of one day, in Python."""
+    last_day = (due.month in (3, 12) and due.day == 31) or (due.month in (6, 9) and due.day == 30)
+    return ordinal_of(due) + last_day
 
 
 def counted(span: sa.FromClause, n: int) -> tuple[sa.Select, sa.Select]:
@@ -172,16 +181,37 @@ def changed(session: OrmSession, task_ids: Iterable[int], since: date | None = N
     task's history).
     """
     pending: dict[int, date | None] = session.info.setdefault(_PENDING, {})
+    first: dict[int, dict] = session.info.get(_FIRST, {})
     for task_id in task_ids:
+        first.pop(task_id, None)  # more than its first event now: its spans are read
         earlier = pending.get(task_id, since)
         pending[task_id] = None if earlier is None or since is None else min(earlier, since)
 
 
-def added(session: OrmSession, task_ids: Sequence[int]) -> None:
-    """Note tasks this transaction created: their spans are written on commit. They have none
-    yet to read or remove, and no other transaction sees their rows to lock them."""
+def added(session: OrmSession, tasks: Sequence[Mapping]) -> None:
+    """Note tasks this transaction created, each with only its first event, effective on the
+    day the task was added: their spans are written on commit. They have none yet to read or
+    remove, and no other transaction sees their rows to lock them.
+
+    Each of `tasks` gives `task_id`, `plan_id`, `pillar`, `status` (its first event's),
+    `added_on` and `due_date`. Such a task has one span, open-ended from the quarter it was
+    added in, so it is written as it is and counted here, not worked out from the events, unless
+    the task changes again before the commit.
+    """
+    task_ids = [task["task_id"] for task in tasks]
     changed(session, task_ids)
     session.info.setdefault(_ADDED, set()).update(task_ids)
+    first: dict[int, dict] = session.info.setdefault(_FIRST, {})
+    for task in tasks:
+        first[task["task_id"]] = {
+            "task_id": task["task_id"],
+            "from_q": ordinal_of(task["added_on"]),
+            "until_q": OPEN_ENDED,
+            "plan_id": task["plan_id"],
+            "pillar": Pillar(task["pillar"]),
+            "status": Status(task["status"]),
+            "due_date": task["due_date"],
+        }
 
 
 def locked(session: OrmSession, task_ids: Iterable[int]) -> None:
@@ -197,6 +227,7 @@ def rebuild_pending(session: OrmSession) -> None:
     session.flush()
     pending: dict[int, date | None] = session.info.pop(_PENDING)
     new = session.info.pop(_ADDED, set())
+    first: dict[int, dict] = session.info.pop(_FIRST, {})
     # SQLite lets one writer in at a time: its write transaction holds every row already.
     held = session.get_bind().dialect.name == "sqlite"
     if len(pending) == 1 and not new:
@@ -205,7 +236,9 @@ def rebuild_pending(session: OrmSession) -> None:
         rebuild(session, [task_id], since=since, lock=lock)
         return
     moves: Counter[tuple] = Counter()
-    created, others = sorted(new), sorted(pending.keys() - new)
+    if first:
+        moves.update(_write_first(session, [first[task_id] for task_id in sorted(first)]))
+    created, others = sorted(new - first.keys()), sorted(pending.keys() - new)
     for start in range(0, len(created), CHUNK):
         moves.update(_write_new(session, created[start : start + CHUNK]))
     for start in range(0, len(others), CHUNK):
@@ -256,6 +289,21 @@ def _write_new(executor: Executor, task_ids: Sequence[int]) -> Counter[tuple]:
     params = {"task_ids": list(task_ids)}
     executor.execute(_WRITE_NEW, params)
     return _by_key(executor.execute(_COUNT_NEW, params))
+
+
+def _write_first(session: OrmSession, rows: Sequence[dict]) -> Counter[tuple]:
+    """The spans of new tasks that have their first event only (see `added`) written as given;
+    returns what they add to the counts, as `counted` would."""
+    kept = [row for row in rows if row["status"] != Status.withdrawn]
+    copy_rows(session.connection(), StatusSpan.__table__, kept)  # type: ignore[attr-defined]
+    changes: Counter[tuple] = Counter()
+    for row in kept:
+        key = row["plan_id"], row["pillar"], row["status"]
+        changes[*key, False, row["from_q"], OPEN_ENDED] += 1
+        if row["status"] in OPEN and row["due_date"] is not None:
+            overdue_q = max(overdue_from_day(row["due_date"]), row["from_q"])
+            changes[*key, True, overdue_q, OPEN_ENDED] += 1
+    return changes
 
 
 def _by_key(rows: Iterable[sa.Row]) -> Counter[tuple]:
@@ -344,6 +392,7 @@ def counts_of_spans() -> sa.Select:
 def _after_rollback(session: OrmSession) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_ADDED, None)
+    session.info.pop(_FIRST, None)
 
 
 def _forget_locks(session: OrmSession, *_: object) -> None:

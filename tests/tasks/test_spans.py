@@ -41,12 +41,14 @@ def test_the_databases_quarter_ordinal_is_pythons(engine: Engine, days: list[dat
 def test_a_task_is_overdue_from_the_first_quarter_ending_after_its_due_date(
     engine: Engine, days: list[date]
 ) -> None:
-    """Due on a quarter's last day, a task is not overdue at that quarter's end, only the next."""
+    """Due on a quarter's last day, a task is not overdue at that quarter's end, only the next;
+    alike in the database (a changed task's spans) and in Python (a new task's)."""
     day = sa.bindparam("day", type_=sa.Date)
     statement = sa.select(spans.overdue_from(day))
     with engine.connect() as connection:
         got = [connection.execute(statement, {"day": d}).scalar_one() for d in days]
     assert got == [ordinal_of(d + timedelta(days=1)) for d in days]
+    assert [spans.overdue_from_day(d) for d in days] == got
 
 
 def test_rebuild_spans_restores_counts_lost_behind_the_apis_back(
