@@ -25,14 +25,16 @@ from app.webhooks.router import router as webhooks_router
 api_router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(current_actor), Depends(refuse_unknown_query)]
 )
-api_router.include_router(strategies_router)
+# Routes are matched in the order they are included: the dashboard, which the intranet polls,
+# and tasks, which every page and script reads, come first.
+api_router.include_router(dashboard_router)
 api_router.include_router(tasks_router)
+api_router.include_router(strategies_router)
 api_router.include_router(returns_router)
 api_router.include_router(audit_router)
 api_router.include_router(risks_router)
 api_router.include_router(webhooks_router)
 api_router.include_router(changes_router)
-api_router.include_router(dashboard_router)
 api_router.include_router(imports_router)
 api_router.include_router(imports_upload_router)
 api_router.include_router(reports_router)
