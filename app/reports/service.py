@@ -5,7 +5,7 @@ lay it out. A locked quarter is reported with the figures published when it was 
 """
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date
 
@@ -23,6 +23,7 @@ from app.periods import service as periods
 from app.reports.charts import Bar
 from app.reports.schemas import (
     BoardReport,
+    Cell,
     Chart,
     Narrative,
     PaperSection,
@@ -55,6 +56,9 @@ MEASURES = (
     ("at_risk", "At risk"),
 )
 AT_RISK_HEADER = ("Strand", "Delivery plan", "Task", "Risk", "Mitigation", "5T response")
+AT_RISK_LISTED = 5
+"""Of a strand's tasks at risk with no risk open, the paper lists this many; it counts the rest."""
+NO_RISK = "No open risk"
 NARRATIVES = (
     ("insight", "Insight"),
     ("delivery_achieved", "Delivery achieved previous quarter"),
@@ -227,6 +231,9 @@ def _at_risk_rows(session: Session, strategy_id: int, quarter: Quarter) -> list[
 
 
 def _at_risk(rows: Sequence[sa.Row], day: date) -> tuple[str, Table | None]:
+    """The paper's list of tasks at risk: every one with a risk open (its risk and mitigation
+    are what the board weighs), and of each strand's others the first `AT_RISK_LISTED`, the rest
+    counted in a row of their own, so that a strand with hundreds at risk stays a page."""
     task_count = len({row.id for row in rows})
     strand_count = len({row.strand for row in rows})
     when = long_date(day)
@@ -237,19 +244,35 @@ def _at_risk(rows: Sequence[sa.Row], day: date) -> tuple[str, Table | None]:
         f"There {verb} {_plural(task_count, 'task', 'tasks')} at risk of delivery as at {when}, "
         f"in {_plural(strand_count, 'strand', 'strands')}:"
     )
-    table = Table(
-        header=AT_RISK_HEADER,
-        rows=tuple(
+    by_strand: dict[str, list[tuple[Cell, ...]]] = {}
+    without_risk: Counter[str] = Counter()
+    for row in rows:
+        listed = by_strand.setdefault(row.strand, [])
+        if row.ref is None:
+            without_risk[row.strand] += 1
+            if without_risk[row.strand] > AT_RISK_LISTED:
+                continue
+        listed.append(
             (
                 row.strand,
                 row.plan,
                 row.title,
-                row.ref or "No open risk",
+                row.ref or NO_RISK,
                 Prose(row.mitigation) if row.mitigation else "",
                 RESPONSES[RiskResponse(row.response)] if row.response else "",
             )
-            for row in rows
-        ),
+        )
+    table_rows: list[tuple[Cell, ...]] = []
+    for strand, listed in by_strand.items():
+        table_rows.extend(listed)
+        unlisted = without_risk[strand] - AT_RISK_LISTED
+        if unlisted > 0:
+            more = _plural(unlisted, "more task", "more tasks")
+            shown = f"{more} at risk with no open risk, not listed: the tracker lists them all"
+            table_rows.append((strand, "", shown, NO_RISK, "", ""))
+    table = Table(
+        header=AT_RISK_HEADER,
+        rows=tuple(table_rows),
         widths=(6, 6, 9, 4, 9, 6),
         figures_from=len(AT_RISK_HEADER),
     )
@@ -257,11 +280,22 @@ def _at_risk(rows: Sequence[sa.Row], day: date) -> tuple[str, Table | None]:
 
 
 def _warnings(quality: DataQualityReport) -> tuple[str, ...]:
-    found = [
-        f"{item.strand_name}: the task “{item.title}” is at risk, but no open risk in the "
-        "register names it."
-        for item in quality.tasks_at_risk_without_open_risk
-    ]
+    # A strand with more such tasks than the list of tasks at risk shows is given their count.
+    by_strand: dict[str, list[str]] = defaultdict(list)
+    for item in quality.tasks_at_risk_without_open_risk:
+        by_strand[item.strand_name].append(item.title)
+    found = []
+    for strand, titles in by_strand.items():
+        if len(titles) > AT_RISK_LISTED:
+            found.append(
+                f"{strand}: {len(titles)} tasks are at risk, but no open risk in the register "
+                "names them."
+            )
+            continue
+        found += [
+            f"{strand}: the task “{title}” is at risk, but no open risk in the register names it."
+            for title in titles
+        ]
     found += [
         f"{item.strand_name}: risk {item.ref} is still open, but its task “{item.task_title}” "
         f"is {item.task_status.replace('_', ' ')}."

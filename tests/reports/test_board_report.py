@@ -245,6 +245,41 @@ def test_a_locked_quarters_report_prints_its_published_figures_and_says_so(
     assert "There are no tasks at risk of delivery as at 30 June 2020." in lines
 
 
+def test_a_strand_with_many_tasks_at_risk_lists_the_first_and_counts_the_rest(
+    client: TestClient, admin: dict, viewer: dict, board: dict
+) -> None:
+    """Every task with an open risk is listed; of the others, the first few of each strand, the
+    rest counted, so that a paper stays pages long however many tasks are at risk."""
+    strands = client.get("/api/v1/strands", headers=admin).json()
+    burglary = next(s for s in strands if s["name"] == "House Burglary and Street Robbery")
+    plan = factories.plan(client, admin, burglary["id"], "Burglary")
+    for number in range(1, 8):
+        title = f"Burglary task {number}"
+        task = factories.task(
+            client, admin, plan["id"], title, task_no=number, added_on="2020-07-01"
+        )
+        factories.status(client, admin, task["id"], "at_risk", "2020-08-01")
+    lines = report(client, viewer, "2020/21 Q2", "md").text.splitlines()
+    assert "There are 9 tasks at risk of delivery as at 30 September 2020, in 3 strands:" in lines
+    listed = md_table(lines, "| Strand |")[1:]
+    assert listed[: len(AT_RISK)] == AT_RISK
+    burglary_rows = [row[1:4] for row in listed if row[0] == "House Burglary and Street Robbery"]
+    assert burglary_rows == [
+        *(["Burglary", f"Burglary task {n}", "No open risk"] for n in range(1, 6)),
+        [
+            "",
+            "2 more tasks at risk with no open risk, not listed: the tracker lists them all",
+            "No open risk",
+        ],
+    ]
+    assert f"- {WARNING}" in lines
+    assert (
+        "- House Burglary and Street Robbery: 7 tasks are at risk, but no open risk in the "
+        "register names them."
+    ) in lines
+    assert not [line for line in lines if "Burglary task" in line and "register" in line]
+
+
 def test_the_report_answers_bad_requests_with_problems(
     client: TestClient, viewer: dict, board: dict
 ) -> None:
