@@ -390,6 +390,13 @@ def counts_of_spans() -> sa.Select:
 
 
 def _after_rollback(session: OrmSession) -> None:
+    """A transaction rolled back wrote nothing whose spans need rewriting. A savepoint rolled
+    back (this event fires for one too) may have taken away some of what was noted, but not
+    what came before it: every task noted is then rewritten from the events that remain, and
+    a new task's span too, which may have lost its task or first event."""
+    if session.in_nested_transaction():
+        session.info.pop(_FIRST, None)
+        return
     session.info.pop(_PENDING, None)
     session.info.pop(_ADDED, None)
     session.info.pop(_FIRST, None)

@@ -7,13 +7,19 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from typer.testing import CliRunner
 
+from app.auth.models import Role
+from app.auth.service import Actor
 from app.cli import app as cli
 from app.core.config import get_settings
+from app.core.db import write_session
 from app.core.quarters import ordinal_of
+from app.tasks import service as tasks
 from app.tasks import spans
-from app.tasks.models import SpanCount, StatusSpan
+from app.tasks.models import Pillar, SpanCount, Status, StatusSpan, Task
+from app.tasks.schemas import TaskCreate
 from tests import factories
 from tests.dbutil import assert_spans_match_events
 
@@ -85,3 +91,33 @@ def test_rebuild_spans_restores_counts_lost_behind_the_apis_back(
     assert "status spans rebuilt: 3" in result.output
     assert totals() == {"dashboard": 3, "trend": 3}
     assert_spans_match_events(engine)
+
+
+def test_a_savepoint_rolled_back_takes_only_its_own_tasks_spans_with_it(
+    engine: Engine, world: dict
+) -> None:
+    """The tasks made before the savepoint keep their spans, the one it took back has none,
+    though the one made after it may be given the same id (SQLite reuses it)."""
+    actor = Actor(token_id=0, name="spans", role=Role.admin, strands=frozenset())
+    plan_id = world["hate_plan"]["id"]
+
+    def create(session: Session, title: str, status: Status) -> None:
+        data = TaskCreate(plan_id=plan_id, pillar=Pillar.prevent, title=title, status=status)
+        tasks.create_task(session=session, actor=actor, data=data)
+
+    with write_session(engine) as session:
+        create(session, "Kept", Status.at_risk)
+        savepoint = session.begin_nested()
+        create(session, "Taken back", Status.ongoing)
+        savepoint.rollback()
+        create(session, "Kept too", Status.complete)
+        session.commit()
+    assert_spans_match_events(engine)
+    with engine.connect() as connection:
+        spans_kept = connection.execute(
+            sa.select(Task.title, StatusSpan.status)
+            .join(Task, Task.id == StatusSpan.task_id)
+            .where(Task.plan_id == plan_id)
+            .order_by(Task.title)
+        ).all()
+    assert spans_kept == [("Kept", Status.at_risk), ("Kept too", Status.complete)]
