@@ -227,6 +227,18 @@ def _split_ref(ref: str) -> tuple[str, int]:
 
 REF_ATTEMPTS = 20
 """How many next refs a creation tries when others take them first."""
+REF_LOCK = 0x52_45_46  # "REF": with the strategy's id, the key of its numbering's lock
+"""Any constant will do, as long as nothing else takes advisory locks in its name."""
+
+
+def _number_one_at_a_time(session: Session, strategy_id: int) -> None:
+    """Generated refs of a strategy are numbered one creation at a time, until each commits
+    (PostgreSQL; SQLite has one writer at a time anyway): many leads registering risks at once
+    would otherwise keep taking the number one of them computed, past any number of retries."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(REF_LOCK, strategy_id)),
+        )
 
 
 def _next_ref(session: Session, strategy_id: int, after: int = 0) -> str:
@@ -293,8 +305,10 @@ def create_risk(*, session: Session, actor: Actor, data: RiskCreate) -> Risk:
         if taken is not None:
             raise Conflict(f"the strategy already has a risk {data.ref}")
     now = utcnow()
-    # No lock on the strategy: two creations that compute the same next ref meet at the unique
-    # constraint, and the one that loses takes the number after the winner's.
+    if data.ref is None:
+        _number_one_at_a_time(session, strand.strategy_id)
+    # Two creations that still compute the same next ref (a ref given by hand took it) meet at
+    # the unique constraint, and the one that loses takes the number after the winner's.
     taken_number = 0
     for attempt in range(1, REF_ATTEMPTS + 1):
         ref = data.ref or _next_ref(session, strand.strategy_id, after=taken_number)
