@@ -28,6 +28,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from app.changes.models import ChangeEntry
 from app.core.base import utcnow
 from app.core.config import Settings
 from app.core.outbox import (
@@ -403,17 +404,21 @@ class Worker:
         """The delivery log's finished entries older than `before`, then the events (and their
         place in the change feed) that old which no delivery still needs."""
         delivery, event = WebhookDelivery.__table__, WebhookEvent.__table__
+        entry = ChangeEntry.__table__  # type: ignore[attr-defined]
         deliveries = self.leases.prune(before=before)
-        unneeded = (
-            sa.select(event.c.id)
-            .where(
-                event.c.occurred_at < before,
-                ~sa.exists().where(delivery.c.event_id == event.c.id),
-            )
-            .limit(PRUNE_BATCH)
+        unneeded = sa.select(event.c.id).where(
+            event.c.occurred_at < before,
+            ~sa.exists().where(delivery.c.event_id == event.c.id),
         )
-        events = delete_in_batches(self.engine, event, unneeded)
-        return {"webhook_delivery": deliveries, "webhook_event": events}
+        # Their places in the feed first (they hold no key to the events): an entry never
+        # outlives its event, though an event may briefly outlive its entry, as it will be gone.
+        entries = delete_in_batches(
+            self.engine,
+            entry,
+            sa.select(entry.c.id).where(entry.c.event_id.in_(unneeded)).limit(PRUNE_BATCH),
+        )
+        events = delete_in_batches(self.engine, event, unneeded.limit(PRUNE_BATCH))
+        return {"webhook_delivery": deliveries, "webhook_event": events, "change_entry": entries}
 
     def deliver(self, claim: Claim) -> Outcome:
         outcome = self.send(claim)

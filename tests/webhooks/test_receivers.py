@@ -280,11 +280,26 @@ def test_the_outbox_is_pruned_after_its_retention_pending_work_kept(
         "risk.created",
     ]
 
-    assert runner.prune() == {"webhook_delivery": 0, "webhook_event": 0, "mail_message": 0}
+    assert runner.prune() == {
+        "webhook_delivery": 0,
+        "webhook_event": 0,
+        "change_entry": 0,
+        "mail_message": 0,
+    }
     clock.advance(timedelta(days=30).total_seconds() - 60)
-    assert runner.prune() == {"webhook_delivery": 0, "webhook_event": 0, "mail_message": 0}
+    assert runner.prune() == {
+        "webhook_delivery": 0,
+        "webhook_event": 0,
+        "change_entry": 0,
+        "mail_message": 0,
+    }
     clock.advance(120)
-    assert runner.prune() == {"webhook_delivery": 4, "webhook_event": 3, "mail_message": 1}
+    assert runner.prune() == {
+        "webhook_delivery": 4,
+        "webhook_event": 3,
+        "change_entry": 3,
+        "mail_message": 1,
+    }
 
     # What was finished with is gone; what is still to be sent stays, with its event.
     assert deliveries(client, admin, delivered["id"])["total"] == 0
@@ -293,7 +308,12 @@ def test_the_outbox_is_pruned_after_its_retention_pending_work_kept(
     assert (kept["status"], kept["type"]) == ("pending", "task.status_changed")
     assert changes(client, admin) == ["task.status_changed"]
     assert [(m.message_id, m.status) for m in messages(engine)] == [(waiting_mail, "pending")]
-    assert runner.prune() == {"webhook_delivery": 0, "webhook_event": 0, "mail_message": 0}
+    assert runner.prune() == {
+        "webhook_delivery": 0,
+        "webhook_event": 0,
+        "change_entry": 0,
+        "mail_message": 0,
+    }
 
 
 def test_tracker_outbox_prune_deletes_what_the_retention_allows(
@@ -326,12 +346,14 @@ def test_tracker_outbox_prune_deletes_what_the_retention_allows(
     assert kept.stdout.splitlines() == [
         "webhook_delivery: 0 deleted",
         "webhook_event: 0 deleted",
+        "change_entry: 0 deleted",
         "mail_message: 0 deleted",
     ]
     assert pruned.exit_code == 0, pruned.output
     assert pruned.stdout.splitlines() == [
         "webhook_delivery: 1 deleted",
         "webhook_event: 1 deleted",
+        "change_entry: 1 deleted",
         "mail_message: 0 deleted",
     ]
     assert deliveries(client, admin, hook["id"])["total"] == 0
