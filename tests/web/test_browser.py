@@ -233,7 +233,8 @@ def test_the_board_author_edits_publishes_and_restates_the_paper(
         confirm = page.locator("button:text('Confirm and publish version 1')")
         confirm.scroll_into_view_if_needed()
         with page.expect_navigation(url="**/board/paper?*done=published*", timeout=180_000):
-            confirm.click()
+            # The click itself waits for the navigation it starts: as long, not its 30 s.
+            confirm.click(timeout=180_000)
         page.wait_for_selector("[role=status]:text('Version 1 of the paper was published.')")
         assert page.locator("#published strong").first.inner_text() == "2020/21 Q1"
         assert page.locator("#published textarea, #published input").count() == 0
