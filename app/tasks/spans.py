@@ -394,12 +394,11 @@ def _after_rollback(session: OrmSession) -> None:
     back (this event fires for one too) may have taken away some of what was noted, but not
     what came before it: every task noted is then rewritten from the events that remain, and
     a new task's span too, which may have lost its task or first event."""
+    session.info.pop(_FIRST, None)
     if session.in_nested_transaction():
-        session.info.pop(_FIRST, None)
         return
     session.info.pop(_PENDING, None)
     session.info.pop(_ADDED, None)
-    session.info.pop(_FIRST, None)
 
 
 def _forget_locks(session: OrmSession, *_: object) -> None:
