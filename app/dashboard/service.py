@@ -149,10 +149,20 @@ def _holds_at(spans: type[StatusSpan] | type[SpanCount], quarter_end: sa.CTE) ->
     )
 
 
+def _held(count: sa.Table, n: int) -> list[sa.ColumnElement]:
+    """For each of n quarters (`ordinal_0`…), the sum of the `count` rows whose range holds it."""
+    held = []
+    for i in range(n):
+        ordinal = sa.bindparam(f"ordinal_{i}", type_=sa.Integer)
+        takes_in = sa.and_(count.c.from_q <= ordinal, count.c.until_q > ordinal)
+        held.append(sa.func.sum(count.c.n).filter(takes_in))
+    return held
+
+
 @functools.cache
-def _count_statement(n: int, overdue: bool) -> sa.Select:
+def _count_statement(n: int) -> sa.Select:
     """One read of `span_count` counting the tasks of n quarters by plan, pillar and status as at
-    each quarter's end, and (with `overdue`) those of them overdue by then (as at its last day: see
+    each quarter's end, and those of them overdue by then (as at its last day: see
     `_not_yet_overdue` for a quarter that has not ended): a column a quarter, a row a key.
 
     Reads a row per plan, pillar, status and quarter range, not a row per task, so its cost
@@ -161,21 +171,36 @@ def _count_statement(n: int, overdue: bool) -> sa.Select:
     Every plan of the strategy is counted; the figures leave out those not live at a quarter's end.
     """
     count = SpanCount.__table__  # type: ignore[attr-defined]
-    held = []
-    for i in range(n):
-        ordinal = sa.bindparam(f"ordinal_{i}", type_=sa.Integer)
-        takes_in = sa.and_(count.c.from_q <= ordinal, count.c.until_q > ordinal)
-        held.append(sa.func.sum(count.c.n).filter(takes_in))
-    statement = (
-        sa.select(count.c.plan_id, count.c.pillar, count.c.status, count.c.overdue, *held)
-        .where(
-            count.c.plan_id.in_(_plans_of()),
-            count.c.from_q <= sa.bindparam("last_ordinal", type_=sa.Integer),
-            count.c.until_q > sa.bindparam("first_ordinal", type_=sa.Integer),
-        )
-        .group_by(count.c.plan_id, count.c.pillar, count.c.status, count.c.overdue)
+    key = (count.c.plan_id, count.c.pillar, count.c.status, count.c.overdue)
+    return sa.select(*key, *_held(count, n)).where(_counted_rows(count)).group_by(*key)
+
+
+def _counted_rows(count: sa.Table) -> sa.ColumnElement[bool]:
+    """The strategy's `span_count` rows whose range meets the quarters from `first_ordinal` to
+    `last_ordinal`."""
+    return sa.and_(
+        count.c.plan_id.in_(_plans_of()),
+        count.c.from_q <= sa.bindparam("last_ordinal", type_=sa.Integer),
+        count.c.until_q > sa.bindparam("first_ordinal", type_=sa.Integer),
     )
-    return statement if overdue else statement.where(sa.not_(count.c.overdue))
+
+
+@functools.cache
+def _status_statement(n: int, in_key_order: bool) -> sa.Select:
+    """`_count_statement` as a trend wants it: each plan's tasks by status at n quarters' ends,
+    those overdue left out. Grouped by plan and status only, PostgreSQL keeps fewer groups and
+    the trend's eight quarters cost little more than one quarter's dashboard; SQLite, which
+    groups without a sort only in the order of the table's key, is given its pillars too
+    (`in_key_order`), and the caller sums them."""
+    count = SpanCount.__table__  # type: ignore[attr-defined]
+    key = [count.c.plan_id, count.c.pillar, count.c.status]
+    if not in_key_order:
+        del key[1]
+    return (
+        sa.select(count.c.plan_id, count.c.status, *_held(count, n))
+        .where(_counted_rows(count), sa.not_(count.c.overdue))
+        .group_by(*key)
+    )
 
 
 @functools.cache
@@ -212,12 +237,10 @@ def count_quarters(
     session: Session,
     strategy_id: int,
     quarters: Sequence[Quarter],
-    overdue: bool = True,
 ) -> list[PlanTallies]:
     """Per quarter, the counts of each plan and pillar; counted in the database, in one query.
 
-    Without `overdue` (a trend shows none) the overdue counts are left at 0. A quarter that has
-    not ended (so is counted overdue as at today) costs a second, small query.
+    A quarter that has not ended (so is counted overdue as at today) costs a second, small query.
     """
     spans.rebuild_pending(session)
     # By plan id and pillar, for each quarter: [complete, ongoing, at risk, overdue].
@@ -229,17 +252,14 @@ def count_quarters(
             per_quarter = sums[plan_id, pillar] = [[0, 0, 0, 0] for _ in quarters]
         return per_quarter
 
-    ordinals = [q.ordinal for q in quarters]
-    params = {f"ordinal_{i}": ordinal for i, ordinal in enumerate(ordinals)}
-    params.update(strategy_id=strategy_id, first_ordinal=min(ordinals), last_ordinal=max(ordinals))
-    rows = run_core(session, _count_statement(len(quarters), overdue), params)
+    rows = run_core(session, _count_statement(len(quarters)), _ordinals(strategy_id, quarters))
     for plan_id, pillar, status, is_overdue, *held in rows:
         column = _OVERDUE if is_overdue else _COLUMN[status]
         for counts, n in zip(counts_of(plan_id, pillar), held, strict=True):
             if n:
                 counts[column] += n
     running = [i for i, q in enumerate(quarters) if overdue_before(q) < q.last_day]
-    if overdue and running:
+    if running:
         statement = _not_yet_overdue(len(running))
         params = _quarter_params(strategy_id, [quarters[i] for i in running])
         for idx, plan_id, pillar, not_yet in run_core(session, statement, params):
@@ -249,6 +269,40 @@ def count_quarters(
         for tallies, counts in zip(counted, per_quarter, strict=True):
             tallies.setdefault(plan_id, {})[pillar] = Tally(*counts)
     return counted
+
+
+def count_statuses(
+    *, session: Session, strategy_id: int, quarters: Sequence[Quarter]
+) -> list[dict[int, Tally]]:
+    """Per quarter, each plan's tasks by status as a trend shows them: those overdue left out,
+    as a dashboard counts them apart. Counted in the database, in one query; a plan with no
+    task is left out."""
+    spans.rebuild_pending(session)
+    sums: dict[int, list[list[int]]] = {}
+    in_key_order = session.get_bind().dialect.name == "sqlite"
+    statement = _status_statement(len(quarters), in_key_order)
+    rows = run_core(session, statement, _ordinals(strategy_id, quarters))
+    for plan_id, status, *held in rows:
+        per_quarter = sums.get(plan_id)
+        if per_quarter is None:
+            per_quarter = sums[plan_id] = [[0, 0, 0] for _ in quarters]
+        column = _COLUMN[status]
+        for counts, n in zip(per_quarter, held, strict=True):
+            if n:
+                counts[column] += n
+    counted: list[dict[int, Tally]] = [{} for _ in quarters]
+    for plan_id, per_quarter in sums.items():
+        for tallies, counts in zip(counted, per_quarter, strict=True):
+            tallies[plan_id] = Tally(*counts)
+    return counted
+
+
+def _ordinals(strategy_id: int, quarters: Sequence[Quarter]) -> dict[str, int]:
+    """The parameters of `_count_statement` and `_status_statement`."""
+    ordinals = [q.ordinal for q in quarters]
+    params = {f"ordinal_{i}": ordinal for i, ordinal in enumerate(ordinals)}
+    params.update(strategy_id=strategy_id, first_ordinal=min(ordinals), last_ordinal=max(ordinals))
+    return params
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,9 +629,7 @@ def trend_json(
     """`trend` as its JSON, built directly as `live_json` builds a dashboard's: only the
     strands' counts (not the plans' and pillars' figures a dashboard shows)."""
     strands = _strands(session, strategy_id, state)
-    counted = count_quarters(
-        session=session, strategy_id=strategy_id, quarters=quarters, overdue=False
-    )
+    counted = count_statuses(session=session, strategy_id=strategy_id, quarters=quarters)
     series: list[list[dict[str, Any]]] = [[] for _ in strands]
     totals = []
     for quarter, tallies in zip(quarters, counted, strict=True):
@@ -591,7 +643,8 @@ def trend_json(
                 continue
             summed = Tally()
             for plan in live:
-                for tally in tallies.get(plan.id, {}).values():
+                tally = tallies.get(plan.id)
+                if tally is not None:
                     summed.add(tally)
             overall.add(summed)
             points.append({"quarter": name, **summed.counts()})
