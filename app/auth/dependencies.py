@@ -47,10 +47,12 @@ async def current_actor(
     if from_cookie or (clear and provider is not None and oidc.looks_like_jwt(clear)):
         return await run_in_threadpool(_signed_in_actor, request, clear, session)
     engine = request.app.state.engine
+    settings = request.app.state.settings
     actor, stale = service.look_up(
         engine=engine,
         clear=clear,
-        touch_after=request.app.state.settings.token_touch_seconds,
+        touch_after=settings.token_touch_seconds,
+        trust_seconds=settings.token_trust_seconds,
         # A read looks the token up on the request's own connection; a write on one of its own,
         # so that its transaction does not take SQLite's write lock before it is needed.
         session=session if request.method in READ_METHODS else None,

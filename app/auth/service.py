@@ -2,9 +2,13 @@
 
 import hashlib
 import secrets
+import threading
+import time
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -108,7 +112,8 @@ def revoke_token(*, session: Session, name: str) -> ApiToken:
 def authenticate(
     *, engine: Engine, clear: str | None, touch_after: int, session: Session | None = None
 ) -> Actor:
-    """The actor behind a bearer token; unknown, revoked and expired tokens are all 401.
+    """The actor behind a bearer token, read afresh; unknown, revoked and expired tokens are
+    all 401.
 
     It reads on `session` when given, else on a connection of its own; when the token was last
     used is written in a transaction of its own, so that reads stay reads.
@@ -120,23 +125,44 @@ def authenticate(
 
 
 def look_up(
-    *, engine: Engine, clear: str | None, touch_after: int, session: Session | None = None
+    *,
+    engine: Engine,
+    clear: str | None,
+    touch_after: int,
+    session: Session | None = None,
+    trust_seconds: float = 0,
 ) -> tuple[Actor, bool]:
     """`authenticate`'s one read: the actor, and whether when its token was last used is older
-    than `touch_after` seconds and wants `touch`ing. Writes nothing."""
+    than `touch_after` seconds and wants `touch`ing. Writes nothing.
+
+    A token read in the last `trust_seconds` is not read again (see `_Recalled`); its expiry is
+    still checked against the clock at every call."""
     if not clear:
         raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
-    if session is not None:
-        token = run_core(session, _TOKEN_BY_DIGEST, {"digest": digest(clear)}).first()
-    else:
-        with reader(engine).connect() as connection:
-            token = connection.execute(_TOKEN_BY_DIGEST, {"digest": digest(clear)}).first()
+    key = digest(clear)
+    recalled = _recall(engine, key, trust_seconds)
+    if recalled is None:
+        if session is not None:
+            token = run_core(session, _TOKEN_BY_DIGEST, {"digest": key}).first()
+        else:
+            with reader(engine).connect() as connection:
+                token = connection.execute(_TOKEN_BY_DIGEST, {"digest": key}).first()
+        if token is None:
+            raise Unauthorized("the token is not valid")
+        recalled = _Recalled(_clock(), token, token.last_used_at)
+        if trust_seconds > 0:
+            _remember(engine, key, recalled)
+    token = recalled.token
     now = utcnow()
-    if token is None or token.revoked_at is not None:
+    if token.revoked_at is not None:
         raise Unauthorized("the token is not valid")
     if token.expires_at is not None and token.expires_at <= now:
         raise Unauthorized("the token has expired")
-    stale = token.last_used_at is None or now - token.last_used_at > timedelta(seconds=touch_after)
+    last_used = recalled.last_used_at
+    stale = last_used is None or now - last_used > timedelta(seconds=touch_after)
+    if stale:
+        # The caller writes it now: the requests that follow within the interval need not.
+        recalled.last_used_at = now
     actor = Actor(
         token.id,
         token.name,
@@ -154,6 +180,59 @@ def touch(*, engine: Engine, token_id: int | None) -> None:
         connection.execute(
             sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
         )
+
+
+@dataclass(slots=True)
+class _Recalled:
+    """A token as `_TOKEN_BY_DIGEST` read it, when (`_clock()`), and when it was last
+    used as this process knows it.
+
+    Every request but the web page's shows a token, and reading it was one of a task read's two
+    round trips to the database. A token read in the last `token_trust_seconds` is trusted as
+    read: its revocation in this process (any change to a token through the ORM) forgets every
+    token at once; one revoked by another process (the command line, another worker) is refused
+    by this one at most `token_trust_seconds` later. Unknown tokens are never kept.
+    """
+
+    at: float
+    token: Any
+    last_used_at: datetime | None
+
+
+_clock = time.monotonic
+_RECALLED: "weakref.WeakKeyDictionary[Engine, dict[str, _Recalled]]" = weakref.WeakKeyDictionary()
+_RECALLED_MUTEX = threading.Lock()
+_RECALLED_KEPT = 1024
+"""Per database, the tokens last read, by digest: at most this many, the oldest let go first."""
+
+
+def _recall(engine: Engine, key: str, trust_seconds: float) -> _Recalled | None:
+    if trust_seconds <= 0:
+        return None
+    with _RECALLED_MUTEX:
+        recalled = _RECALLED.get(engine, {}).get(key)
+    if recalled is None or _clock() - recalled.at >= trust_seconds:
+        return None
+    return recalled
+
+
+def _remember(engine: Engine, key: str, recalled: _Recalled) -> None:
+    with _RECALLED_MUTEX:
+        kept = _RECALLED.setdefault(engine, {})
+        kept.pop(key, None)
+        kept[key] = recalled
+        while len(kept) > _RECALLED_KEPT:
+            del kept[next(iter(kept))]
+
+
+def forget_tokens(*_: Any) -> None:
+    """Forget every token read: one was changed (revoked, most likely) in this process."""
+    with _RECALLED_MUTEX:
+        _RECALLED.clear()
+
+
+sa.event.listen(ApiToken, "after_update", forget_tokens)
+sa.event.listen(ApiToken, "after_delete", forget_tokens)
 
 
 # Every request runs it, so it is a plain statement, built once, read without the ORM.

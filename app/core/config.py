@@ -101,6 +101,14 @@ class Settings(BaseSettings):
     token_touch_seconds: int = Field(
         default=60, description="How stale a token's last_used_at may get before it is written."
     )
+    token_trust_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="How long a token once read is trusted without reading it again: a token "
+        "revoked by another process (the command line, another worker) is refused at most this "
+        "long after. 0 reads it at every request.",
+    )
     session_hours: float = Field(
         default=8.0, gt=0, description="How long a browser stays signed in to the web page."
     )

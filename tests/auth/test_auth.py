@@ -7,9 +7,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from app.auth import service
 from app.auth.models import ApiToken
 from app.auth.service import digest
 from app.core.base import utcnow
+from app.core.config import Settings
+from app.core.db import write_session
+from app.main import create_app
 from tests import factories
 from tests.conftest import TokenMaker, bearer
 
@@ -36,9 +40,12 @@ def test_unknown_token_is_401(client: TestClient) -> None:
 
 
 def test_revoked_and_expired_tokens_are_401(
-    client: TestClient, make_token: TokenMaker, engine: Engine
+    settings: Settings, make_token: TokenMaker, engine: Engine
 ) -> None:
     revoked, expired = make_token("viewer", name="old"), make_token("viewer", name="lapsed")
+    # Every request reads its token afresh.
+    fresh = settings.model_copy(update={"token_trust_seconds": 0})
+    client = TestClient(create_app(fresh, engine=engine))
     assert client.get("/api/v1/strategies", headers=bearer(revoked)).status_code == 200
     with engine.begin() as connection:
         connection.execute(
@@ -52,6 +59,36 @@ def test_revoked_and_expired_tokens_are_401(
     assert_problem(client.get("/api/v1/strategies", headers=bearer(revoked)), 401)
     body = assert_problem(client.get("/api/v1/strategies", headers=bearer(expired)), 401)
     assert body["detail"] == "the token has expired"
+
+
+def test_a_token_revoked_here_is_refused_at_once_and_elsewhere_within_seconds(
+    client: TestClient, settings: Settings, make_token: TokenMaker, engine: Engine, monkeypatch
+) -> None:
+    """A token once read is trusted for `token_trust_seconds` without reading it again."""
+    assert settings.token_trust_seconds > 0
+    now = [1000.0]
+    monkeypatch.setattr(service, "_clock", lambda: now[0])
+    here, elsewhere = make_token("viewer", name="here"), make_token("viewer", name="elsewhere")
+    for token in (here, elsewhere):
+        assert client.get("/api/v1/strategies", headers=bearer(token)).status_code == 200
+
+    # Revoked by another process, as the database alone shows it: trusted until the interval
+    # since it was read has passed, then refused.
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(ApiToken).where(ApiToken.name == "elsewhere").values(revoked_at=utcnow())
+        )
+    now[0] += settings.token_trust_seconds / 2
+    assert client.get("/api/v1/strategies", headers=bearer(elsewhere)).status_code == 200
+    now[0] += settings.token_trust_seconds / 2
+    assert_problem(client.get("/api/v1/strategies", headers=bearer(elsewhere)), 401)
+
+    # Revoked with the tracker's own command in this process: refused at the next request.
+    assert client.get("/api/v1/strategies", headers=bearer(here)).status_code == 200
+    with write_session(engine) as session:
+        service.revoke_token(session=session, name="here")
+        session.commit()
+    assert_problem(client.get("/api/v1/strategies", headers=bearer(here)), 401)
 
 
 def test_viewer_reads_but_cannot_write(client: TestClient, viewer: dict) -> None:
