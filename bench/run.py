@@ -74,17 +74,26 @@ class Results:
 
 
 def in_turns(
-    calls: Sequence[Callable[[], object]], repeat: int, warmup: int = 3
+    calls: Sequence[Callable[[], object]], repeat: int, warmup: int = 3, settled: bool = False
 ) -> list[list[float]]:
     """Each call's timings, the calls taken in turns: drift in the machine's speed (a shared
     machine's can change by half within a minute) then falls on every call alike, so that a
-    ratio of their medians compares like with like."""
+    ratio of their medians compares like with like.
+
+    `settled` times each call right after an untimed one of the same: on this machine a process
+    left idle for a few milliseconds (the API's while the floor runs, the database's between
+    statements) takes up to a millisecond and a half to wake, each time it is woken. That fell
+    on a request (two processes woken, or three) more than on its floor (one, or none), and on
+    a bare request timed alone not at all: a bare request took 0.8 ms on its own and 2.1 ms
+    after a 5 ms pause. Settled, each is timed as a busy server serves it."""
     for _ in range(warmup):
         for call in calls:
             call()
     timings: list[list[float]] = [[] for _ in calls]
     for _ in range(repeat):
         for call, taken in zip(calls, timings, strict=True):
+            if settled:
+                call()
             start = time.perf_counter()
             call()
             taken.append(time.perf_counter() - start)
@@ -93,6 +102,11 @@ def in_turns(
 
 def timed(call: Callable[[], object], repeat: int, warmup: int = 3) -> list[float]:
     return in_turns([call], repeat, warmup)[0]
+
+
+def timed_settled(call: Callable[[], object], repeat: int) -> list[float]:
+    """`timed`, each call right after an untimed one (see `in_turns`)."""
+    return in_turns([call], repeat, settled=True)[0]
 
 
 def load_average() -> str:
@@ -339,7 +353,9 @@ def measure_dashboard(
         with reader(engine).connect() as connection:
             floors.dashboard_counts(connection, ids["strategy_id"], quarter)
 
-    api, floor_timings = in_turns([lambda: plain.get("/api/v1/dashboard", params), floor], repeat)
+    api, floor_timings = in_turns(
+        [lambda: plain.get("/api/v1/dashboard", params), floor], repeat, settled=True
+    )
     return statistics.median(api), statistics.median(floor_timings)
 
 
@@ -375,7 +391,7 @@ def measure_rest(
     results.values["dashboard"], results.values["floor"] = dashboard, floor
     results.timed(
         "GET /dashboard (current quarter)",
-        timed(lambda: plain.get("/api/v1/dashboard"), repeat),
+        timed_settled(lambda: plain.get("/api/v1/dashboard"), repeat),
     )
     # The trend taken in turns with a fresh dashboard and the trend's floor: the two ratios it
     # is judged on are of timings taken side by side.
@@ -388,6 +404,7 @@ def measure_rest(
             trend_floor(client, engine, ids),
         ],
         repeat,
+        settled=True,
     )
     results.timed(BESIDE_TREND, beside, QUARTER)
     results.timed(TREND_API, trend)
@@ -395,12 +412,14 @@ def measure_rest(
     counter = iter(range(1, 10**9))
     results.timed(
         "GET /tasks/{id}",
-        timed(lambda: plain.get(f"/api/v1/tasks/{next(counter) * 7919 % tasks + 1}"), repeat),
+        timed_settled(
+            lambda: plain.get(f"/api/v1/tasks/{next(counter) * 7919 % tasks + 1}"), repeat
+        ),
     )
-    results.timed("GET /bare", timed(lambda: plain.get("/bare"), repeat))
+    results.timed("GET /bare", timed_settled(lambda: plain.get("/bare"), repeat))
     results.timed(
         "GET /tasks (filtered page of 50)",
-        timed(
+        timed_settled(
             lambda: plain.get(
                 "/api/v1/tasks", {"strand": "strand-3", "status": "ongoing", "limit": "50"}
             ),
