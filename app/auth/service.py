@@ -184,8 +184,8 @@ def touch(*, engine: Engine, token_id: int | None) -> None:
 
 @dataclass(slots=True)
 class _Recalled:
-    """A token as `_TOKEN_BY_DIGEST` read it, when (`_clock()`), and when it was last
-    used as this process knows it.
+    """A token as `_TOKEN_BY_DIGEST` read it, when (by `_clock`, the monotonic clock), and when
+    it was last used as this process knows it.
 
     Every request but the web page's shows a token, and reading it was one of a task read's two
     round trips to the database. A token read in the last `token_trust_seconds` is trusted as
