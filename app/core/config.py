@@ -101,6 +101,14 @@ class Settings(BaseSettings):
     token_touch_seconds: int = Field(
         default=60, description="How stale a token's last_used_at may get before it is written."
     )
+    poll_trust_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="How long a dashboard's or trend's fingerprint once read answers a poll "
+        "(304) without reading it again while nothing is committed in this process: a change "
+        "committed by another process is told at most this long after. 0 reads it every poll.",
+    )
     token_trust_seconds: float = Field(
         default=2.0,
         ge=0,

@@ -9,6 +9,7 @@ for it in turn (see WriteTurn), for at most the busy timeout.
 
 import collections
 import functools
+import itertools
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -18,6 +19,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -197,6 +199,26 @@ def allow_idle_between_statements(session: Session, milliseconds: int) -> None:
         session.execute(
             sa.text(f"SET LOCAL idle_in_transaction_session_timeout = {int(milliseconds)}")
         )
+
+
+_COMMIT_COUNTER = itertools.count(1)
+_LAST_COMMIT = [0]
+
+
+def commit_count() -> int:
+    """A number that grows whenever this process commits a transaction, on any database: taken
+    before a read, and compared after, it tells whether what was read may have changed since
+    here. It moves as a commit begins (any connection's) and again once an ORM session's commit
+    has ended, so that a read made between the two is not mistaken for a read after both."""
+    return _LAST_COMMIT[0]
+
+
+def _committed(*_: Any) -> None:
+    _LAST_COMMIT[0] = next(_COMMIT_COUNTER)
+
+
+sa.event.listen(Engine, "commit", _committed)
+sa.event.listen(OrmSession, "after_commit", _committed)
 
 
 def run_core(

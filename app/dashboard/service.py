@@ -5,6 +5,7 @@ and the figures frozen by a quarter's lock once its board report is published.
 import functools
 import hashlib
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from sqlmodel import Session
 
 from app.auth.service import Actor
 from app.core.base import today
-from app.core.db import run_core
+from app.core.db import commit_count, run_core
 from app.core.errors import Invalid, NotFound
 from app.core.quarters import Quarter, quarter_range
 from app.dashboard.schemas import (
@@ -868,14 +869,20 @@ def _strategy_and_state(current: bool, lock: bool) -> sa.Select:
     return statement.add_columns(*_fingerprint(), *(_lock_in_force() if lock else ()))
 
 
+StrategyState = tuple[int, tuple, LockInfo | None]
+"""What `strategy_and_state` reads: the strategy's id, the fingerprint, the lock in force."""
+
+
 def strategy_and_state(
     *, session: Session, strategy_id: int | None, quarter: Quarter | None = None
-) -> tuple[int, tuple, LockInfo | None]:
+) -> StrategyState:
     """The id of the strategy asked for (the current one when none is), the fingerprint of
     everything figures are counted from, and for a quarter its lock in force, in one statement:
     a dashboard poll that finds nothing new costs that and its token's look-up, and a fresh one
-    reads no lock again."""
-    params: dict[str, Any] = {"on": today(), "strategy_id": strategy_id, "quarter": str(quarter)}
+    reads no lock again. Each answer is remembered for `recalled_state`."""
+    key = (strategy_id, None if quarter is None else str(quarter), today())
+    before = commit_count()
+    params: dict[str, Any] = {"on": key[2], "strategy_id": strategy_id, "quarter": str(quarter)}
     statement = _strategy_and_state(current=strategy_id is None, lock=quarter is not None)
     row = run_core(session, statement, params).first()
     if row is None:
@@ -889,13 +896,55 @@ def strategy_and_state(
         )
         return strategy.id, state, lock  # type: ignore[return-value]
     found, *state = row
-    if quarter is None:
-        return found, tuple(state), None
-    *state, lock_id, locked_at, locked_by = state
-    lock = (
-        None if lock_id is None else LockInfo(id=lock_id, locked_at=locked_at, locked_by=locked_by)
-    )
-    return found, tuple(state), lock
+    lock = None
+    if quarter is not None:
+        *state, lock_id, locked_at, locked_by = state
+        if lock_id is not None:
+            lock = LockInfo(id=lock_id, locked_at=locked_at, locked_by=locked_by)
+    answer = (found, tuple(state), lock)
+    with _POLLED_MUTEX:
+        kept = _POLLED.setdefault(session.get_bind(), {})
+        kept.pop(key, None)
+        kept[key] = _Polled(_clock(), before, answer)
+        while len(kept) > _POLLED_KEPT:
+            del kept[next(iter(kept))]
+    return answer
+
+
+@dataclass(frozen=True, slots=True)
+class _Polled:
+    """A `strategy_and_state` answer, when it was read (by `_clock`, the monotonic clock) and
+    `commit_count()` just before."""
+
+    at: float
+    commits: int
+    answer: StrategyState
+
+
+_clock = time.monotonic
+_POLLED: "weakref.WeakKeyDictionary[Any, dict[tuple, _Polled]]" = weakref.WeakKeyDictionary()
+_POLLED_MUTEX = threading.Lock()
+_POLLED_KEPT = 64
+"""Per database, the last few questions `strategy_and_state` answered, by strategy asked for,
+quarter and day."""
+
+
+def recalled_state(
+    *, session: Session, strategy_id: int | None, quarter: Quarter | None, trust_seconds: float
+) -> StrategyState | None:
+    """What `strategy_and_state` last answered to the same question, if it did so within the
+    last `trust_seconds` and nothing has been committed in this process since: enough to tell
+    a poller that nothing changed without a statement. A change committed by another process
+    (the command line, another worker) is told at most `trust_seconds` after; anything but a
+    304 is answered from a fresh read."""
+    if trust_seconds <= 0:
+        return None
+    key = (strategy_id, None if quarter is None else str(quarter), today())
+    with _POLLED_MUTEX:
+        polled = _POLLED.get(session.get_bind(), {}).get(key)
+    if polled is None or polled.commits != commit_count() or _clock() - polled.at >= trust_seconds:
+        return None
+    return polled.answer
 
 
 def figures_etag(*, kind: str, params: Sequence[Any], state: tuple) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from app.core.base import today
 from app.core.quarters import Quarter
+from app.dashboard import service
 from tests import factories
 from tests.dashboard.helpers import batch, by_strand, counts, dashboard
 
@@ -437,6 +438,37 @@ def test_etag_lets_pollers_skip_unchanged_figures(
     client.post("/api/v1/dashboard/locks", json={"quarter": "2020-21-Q1"}, headers=admin)
     locked = client.get(trend, params=span, headers={**viewer, "If-None-Match": trend_tag})
     assert locked.status_code == 200
+
+
+def test_a_poll_is_told_of_a_change_made_elsewhere_within_the_trust_interval(
+    client: TestClient, admin: dict, viewer: dict, board: dict, engine: Engine, monkeypatch
+) -> None:
+    """A fingerprint once read answers polls for `poll_trust_seconds` while nothing is committed
+    in this process; a change committed by another process is told once that has passed."""
+    now = [1000.0]
+    monkeypatch.setattr(service, "_clock", lambda: now[0])
+    # As served: a token's use is written down once a minute, not at every request (a commit).
+    monkeypatch.setattr(client.app.state.settings, "token_touch_seconds", 3600)
+    factories.task(client, admin, board["da"]["id"])
+    url, params = "/api/v1/dashboard", {"quarter": "2020-21-Q2"}
+    tag = client.get(url, params=params, headers=viewer).headers["etag"]
+
+    # Another process renames a strand: its own connection, none of this process's commits.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("UPDATE strand SET updated_at = '2030-01-01 00:00:00.000000'")
+        raw.commit()
+    finally:
+        raw.close()
+    interval = client.app.state.settings.poll_trust_seconds
+    now[0] += interval / 2
+    within = client.get(url, params=params, headers={**viewer, "If-None-Match": tag})
+    assert within.status_code == 304
+    now[0] += interval / 2
+    after = client.get(url, params=params, headers={**viewer, "If-None-Match": tag})
+    assert after.status_code == 200
+    assert after.headers["etag"] != tag
 
 
 def _csv(response: Any) -> list[list[str]]:
