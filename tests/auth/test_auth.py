@@ -83,7 +83,7 @@ def test_a_token_revoked_here_is_refused_at_once_and_elsewhere_within_seconds(
     now[0] += settings.token_trust_seconds / 2
     assert_problem(client.get("/api/v1/strategies", headers=bearer(elsewhere)), 401)
 
-    # Revoked with the tracker's own command in this process: refused at the next request.
+    # Revoked in this process, as `tracker token revoke` does it: refused at the next request.
     assert client.get("/api/v1/strategies", headers=bearer(here)).status_code == 200
     with write_session(engine) as session:
         service.revoke_token(session=session, name="here")

@@ -453,7 +453,7 @@ def test_a_poll_is_told_of_a_change_made_elsewhere_within_the_trust_interval(
     url, params = "/api/v1/dashboard", {"quarter": "2020-21-Q2"}
     tag = client.get(url, params=params, headers=viewer).headers["etag"]
 
-    # Another process renames a strand: its own connection, none of this process's commits.
+    # Another process edits a strand: on a connection of its own, none of this process's commits.
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
