@@ -109,7 +109,9 @@ class WebhookDelivery(SQLModel, table=True):
     subscription_id: int = Field(
         foreign_key="webhook_subscription.id", index=True, ondelete="CASCADE"
     )
-    event_id: int = Field(foreign_key="webhook_event.id", index=True, ondelete="CASCADE")
+    # The event's id, without a foreign key (see migration 0027): pruning removes an event only
+    # once no delivery needs it.
+    event_id: int = Field(index=True)
     status: DeliveryStatus = Field(
         default=DeliveryStatus.pending,
         sa_type=sa.Enum(DeliveryStatus, native_enum=False, length=16),
