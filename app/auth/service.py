@@ -2,9 +2,7 @@
 
 import hashlib
 import secrets
-import threading
 import time
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +14,7 @@ from sqlmodel import Session, select
 
 from app.auth.models import ApiToken, Role
 from app.core.base import utcnow
-from app.core.db import reader, run_core, writer
+from app.core.db import KeptPerDatabase, reader, run_core, writer
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 
 TOKEN_PREFIX = "tpt_"
@@ -151,7 +149,7 @@ def look_up(
             raise Unauthorized("the token is not valid")
         recalled = _Recalled(_clock(), token, token.last_used_at)
         if trust_seconds > 0:
-            _remember(engine, key, recalled)
+            _RECALLED.put(engine, key, recalled)
     token = recalled.token
     now = utcnow()
     if token.revoked_at is not None:
@@ -200,35 +198,22 @@ class _Recalled:
 
 
 _clock = time.monotonic
-_RECALLED: "weakref.WeakKeyDictionary[Engine, dict[str, _Recalled]]" = weakref.WeakKeyDictionary()
-_RECALLED_MUTEX = threading.Lock()
-_RECALLED_KEPT = 1024
-"""Per database, the tokens last read, by digest: at most this many, the oldest let go first."""
+_RECALLED: KeptPerDatabase[str, _Recalled] = KeptPerDatabase(most=1024)
+"""Per database, the tokens last read, by digest."""
 
 
 def _recall(engine: Engine, key: str, trust_seconds: float) -> _Recalled | None:
     if trust_seconds <= 0:
         return None
-    with _RECALLED_MUTEX:
-        recalled = _RECALLED.get(engine, {}).get(key)
+    recalled = _RECALLED.get(engine, key)
     if recalled is None or _clock() - recalled.at >= trust_seconds:
         return None
     return recalled
 
 
-def _remember(engine: Engine, key: str, recalled: _Recalled) -> None:
-    with _RECALLED_MUTEX:
-        kept = _RECALLED.setdefault(engine, {})
-        kept.pop(key, None)
-        kept[key] = recalled
-        while len(kept) > _RECALLED_KEPT:
-            del kept[next(iter(kept))]
-
-
 def forget_tokens(*_: Any) -> None:
     """Forget every token read: one was changed (revoked, most likely) in this process."""
-    with _RECALLED_MUTEX:
-        _RECALLED.clear()
+    _RECALLED.clear()
 
 
 sa.event.listen(ApiToken, "after_update", forget_tokens)

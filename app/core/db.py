@@ -12,9 +12,10 @@ import functools
 import itertools
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
 from contextvars import ContextVar
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, Generic, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -199,6 +200,36 @@ def allow_idle_between_statements(session: Session, milliseconds: int) -> None:
         session.execute(
             sa.text(f"SET LOCAL idle_in_transaction_session_timeout = {int(milliseconds)}")
         )
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class KeptPerDatabase(Generic[K, V]):
+    """The last few values something read, per database (its engine) and key, shared by the
+    threads that serve requests: at most `most` a database, the oldest written let go first."""
+
+    def __init__(self, most: int) -> None:
+        self._kept: weakref.WeakKeyDictionary[Any, dict[K, V]] = weakref.WeakKeyDictionary()
+        self._mutex = threading.Lock()
+        self._most = most
+
+    def get(self, engine: Any, key: K) -> V | None:
+        with self._mutex:
+            return self._kept.get(engine, {}).get(key)
+
+    def put(self, engine: Any, key: K, value: V) -> None:
+        with self._mutex:
+            kept = self._kept.setdefault(engine, {})
+            kept.pop(key, None)
+            kept[key] = value
+            while len(kept) > self._most:
+                del kept[next(iter(kept))]
+
+    def clear(self) -> None:
+        with self._mutex:
+            self._kept.clear()
 
 
 _COMMIT_COUNTER = itertools.count(1)

@@ -4,9 +4,7 @@ and the figures frozen by a quarter's lock once its board report is published.
 
 import functools
 import hashlib
-import threading
 import time
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +15,7 @@ from sqlmodel import Session
 
 from app.auth.service import Actor
 from app.core.base import today
-from app.core.db import commit_count, run_core
+from app.core.db import KeptPerDatabase, commit_count, run_core
 from app.core.errors import Invalid, NotFound
 from app.core.quarters import Quarter, quarter_range
 from app.dashboard.schemas import (
@@ -403,11 +401,7 @@ _STRANDS = (
 )
 
 
-_STRANDS_SEEN: "weakref.WeakKeyDictionary[sa.Engine, dict[tuple, list[_Strand]]]" = (
-    weakref.WeakKeyDictionary()
-)
-_STRANDS_SEEN_MUTEX = threading.Lock()
-_STRANDS_KEPT = 16
+_STRANDS_SEEN: KeptPerDatabase[tuple, list[_Strand]] = KeptPerDatabase(most=16)
 """Per database, the strands of the last few strategies and fingerprints read."""
 
 
@@ -418,8 +412,7 @@ def _strands(session: Session, strategy_id: int, state: tuple | None = None) -> 
     key = None if state is None else (strategy_id, *state[_STRANDS_STATE])
     bind = session.get_bind()
     if key is not None:
-        with _STRANDS_SEEN_MUTEX:
-            seen = _STRANDS_SEEN.get(bind, {}).get(key)
+        seen = _STRANDS_SEEN.get(bind, key)
         if seen is not None:
             return seen
     strands: dict[int, _Strand] = {}
@@ -433,11 +426,7 @@ def _strands(session: Session, strategy_id: int, state: tuple | None = None) -> 
             strand.plans.append(_Plan(plan_id, plan_name, starts_on, ends_on))
     found = list(strands.values())
     if key is not None:
-        with _STRANDS_SEEN_MUTEX:
-            kept = _STRANDS_SEEN.setdefault(bind, {})
-            kept[key] = found
-            while len(kept) > _STRANDS_KEPT:
-                del kept[next(iter(kept))]
+        _STRANDS_SEEN.put(bind, key, found)
     return found
 
 
@@ -880,7 +869,7 @@ def strategy_and_state(
     everything figures are counted from, and for a quarter its lock in force, in one statement:
     a dashboard poll that finds nothing new costs that and its token's look-up, and a fresh one
     reads no lock again. Each answer is remembered for `recalled_state`."""
-    key = (strategy_id, None if quarter is None else str(quarter), today())
+    key = _poll_key(strategy_id, quarter)
     before = commit_count()
     params: dict[str, Any] = {"on": key[2], "strategy_id": strategy_id, "quarter": str(quarter)}
     statement = _strategy_and_state(current=strategy_id is None, lock=quarter is not None)
@@ -902,12 +891,7 @@ def strategy_and_state(
         if lock_id is not None:
             lock = LockInfo(id=lock_id, locked_at=locked_at, locked_by=locked_by)
     answer = (found, tuple(state), lock)
-    with _POLLED_MUTEX:
-        kept = _POLLED.setdefault(session.get_bind(), {})
-        kept.pop(key, None)
-        kept[key] = _Polled(_clock(), before, answer)
-        while len(kept) > _POLLED_KEPT:
-            del kept[next(iter(kept))]
+    _POLLED.put(session.get_bind(), key, _Polled(_clock(), before, answer))
     return answer
 
 
@@ -922,11 +906,14 @@ class _Polled:
 
 
 _clock = time.monotonic
-_POLLED: "weakref.WeakKeyDictionary[Any, dict[tuple, _Polled]]" = weakref.WeakKeyDictionary()
-_POLLED_MUTEX = threading.Lock()
-_POLLED_KEPT = 64
+_POLLED: KeptPerDatabase[tuple, _Polled] = KeptPerDatabase(most=64)
 """Per database, the last few questions `strategy_and_state` answered, by strategy asked for,
 quarter and day."""
+
+
+def _poll_key(strategy_id: int | None, quarter: Quarter | None) -> tuple:
+    """The question `strategy_and_state` answers: the strategy asked for, the quarter, the day."""
+    return (strategy_id, None if quarter is None else str(quarter), today())
 
 
 def recalled_state(
@@ -939,9 +926,8 @@ def recalled_state(
     304 is answered from a fresh read."""
     if trust_seconds <= 0:
         return None
-    key = (strategy_id, None if quarter is None else str(quarter), today())
-    with _POLLED_MUTEX:
-        polled = _POLLED.get(session.get_bind(), {}).get(key)
+    key = _poll_key(strategy_id, quarter)
+    polled = _POLLED.get(session.get_bind(), key)
     if polled is None or polled.commits != commit_count() or _clock() - polled.at >= trust_seconds:
         return None
     return polled.answer
