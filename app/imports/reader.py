@@ -158,8 +158,11 @@ def _check_archive(content: bytes, max_unpacked_bytes: int) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise PlanFileError("the file is not a valid .xlsx workbook (bad zip archive)") from error
+    except NotImplementedError as error:
+        # zipfile refuses a member that needs a newer zip version or an unknown compression.
+        raise PlanFileError(f"the file is not a readable .xlsx workbook ({error})") from error
     if len(members) > MAX_ZIP_MEMBERS:
         raise PlanFileError(f"the workbook holds more than {MAX_ZIP_MEMBERS} parts")
     unpacked = sum(member.file_size for member in members)

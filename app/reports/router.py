@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from app.core.concurrency import IfNoneMatch
+from app.core.concurrency import IfNoneMatch, not_modified
 from app.core.db import SessionDep
 from app.core.openapi import tag
 from app.dashboard.router import QuarterDep, StrategyQuery
@@ -30,7 +30,10 @@ FILES = {
         "shown inline, the others downloaded. A published paper comes with its SHA-256 as ETag "
         "and `X-Published-Version`.",
     },
-    304: {"description": "The published file the ETag in If-None-Match names is unchanged."},
+    304: {
+        "description": "What the ETag in If-None-Match names is unchanged: the published file, "
+        "or the records a paper made now is made from."
+    },
 }
 
 
@@ -69,11 +72,20 @@ def board_report(
             if_none_match=if_none_match,
         )
     report = service.build(session=session, strategy_id=strategy.id, quarter=quarter, live=live)
+    # A paper made now says when it was made; its tag names what it says of the records, so that a
+    # client polling it is told "unchanged" across the minute its stamp turns over, and is told so
+    # before the file is rendered.
+    tag = service.report_etag(report, format.value)
+    if not_modified(if_none_match, tag):
+        return Response(
+            status_code=304, headers={"ETag": tag, "Cache-Control": "private, no-store"}
+        )
     return Response(
         render.render(report, format),
         media_type=render.FORMATS[format].media_type,
         headers={
             "Content-Disposition": render.content_disposition(report, format),
             "Cache-Control": "private, no-store",
+            "ETag": tag,
         },
     )

@@ -4,6 +4,8 @@ Everything every format prints is decided here, once, into a `BoardReport`; the 
 lay it out. A locked quarter is reported with the figures published when it was locked.
 """
 
+import dataclasses
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -464,6 +466,18 @@ def _paper(session: Session, strategy: Strategy, quarter: Quarter) -> tuple[Pape
         )
         for s in written.sections
     )
+
+
+def report_etag(report: BoardReport, fmt: str) -> str:
+    """A weak ETag for a paper made now: the same while what it says of the records is the same,
+    whenever in the day it was produced (the file's bytes differ only in that stamp)."""
+    said = repr(
+        dataclasses.replace(
+            report,
+            produced_at=report.produced_at.replace(hour=0, minute=0, second=0, microsecond=0),
+        )
+    )
+    return f'W/"report-{fmt}-{hashlib.sha256(said.encode()).hexdigest()[:32]}"'
 
 
 def build(

@@ -3,8 +3,10 @@
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.reports import service as reports
 from tests import factories
 
 
@@ -145,6 +147,33 @@ def test_lists_and_reports_answer_304_while_nothing_changed(
         f"/api/v1/tasks/{task['id']}", headers={**admin, "If-None-Match": one.headers["etag"]}
     )
     assert (same.status_code, same.headers["etag"]) == (304, one.headers["etag"])
+
+
+def test_a_paper_made_now_is_unchanged_across_the_minute_its_stamp_turns_over(
+    client: TestClient, admin: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strategy = factories.strategy(client, admin)
+    hate = factories.strand(client, admin, strategy["id"], "Hate Crime")
+    plan = factories.plan(client, admin, hate["id"], "Hate Crime")
+    task = factories.task(client, admin, plan["id"], task_no=1)
+    minute = [datetime(2026, 12, 4, 19, 4, 59, tzinfo=UTC)]
+    monkeypatch.setattr(reports, "utcnow", lambda: minute[0])
+    params = {"quarter": "2020-21-Q1", "format": "md"}
+    first = client.get("/api/v1/reports/board", params=params, headers=admin)
+    assert "at 19:04 UTC" in first.text
+    minute[0] = datetime(2026, 12, 4, 19, 5, 1, tzinfo=UTC)
+    polled = {**admin, "If-None-Match": first.headers["etag"]}
+    again = client.get("/api/v1/reports/board", params=params, headers=polled)
+    assert (again.status_code, again.headers["etag"]) == (304, first.headers["etag"])
+    as_word = client.get(
+        "/api/v1/reports/board", params={**params, "format": "docx"}, headers=polled
+    )
+    assert as_word.status_code == 200
+    factories.status(client, admin, task["id"], "at_risk", "2020-05-01")
+    changed = client.get("/api/v1/reports/board", params=params, headers=polled)
+    assert changed.status_code == 200
+    assert "at 19:05 UTC" in changed.text
+    assert changed.headers["etag"] != first.headers["etag"]
 
 
 def test_the_trend_as_csv(client: TestClient, admin: dict) -> None:
