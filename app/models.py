@@ -28,7 +28,7 @@ from app.reminders.models import Reminder
 from app.returns.models import QuarterlyReturn, ReturnRevision
 from app.risks.models import Risk, RiskEvent
 from app.strategies.models import DeliveryPlan, Strand, Strategy
-from app.tasks.models import SpanCount, StatusEvent, StatusSpan, Task, TaskComment, TaskLink
+from app.tasks.models import SpanStep, StatusEvent, StatusSpan, Task, TaskComment, TaskLink
 from app.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
@@ -60,7 +60,7 @@ __all__ = [
     "Risk",
     "RiskEvent",
     "SignInAttempt",
-    "SpanCount",
+    "SpanStep",
     "StatusEvent",
     "StatusSpan",
     "Strand",

@@ -1,12 +1,12 @@
 """The floors the API is measured against: the fastest SQL, written by hand, that gives the same
 counts as the API, and a check that it does.
 
-A quarter's dashboard counts, for a quarter that has ended, are one read of the counts kept by
-plan, pillar, status and quarter range (`span_count`): the rows whose range takes in the quarter,
-summed by plan and pillar. Nothing smaller holds the answer. A trend's counts are one read of the
-same rows for all its quarters: each row summed into every quarter its range takes in, by plan
-and status only on PostgreSQL (the fewest groups that hold the answer), and by pillar as well on
-SQLite (in the order of the table's key, which spares it a sort).
+A quarter's dashboard counts, for a quarter that has ended, are one read of the steps kept by
+plan, pillar, status and quarter (`span_step`): the rows up to the quarter, summed by plan and
+pillar. Nothing smaller holds the answer. A trend's counts are one read of the rows up to its
+last quarter: each row summed into every quarter from its own on, by plan and status only on
+PostgreSQL (the fewest groups that hold the answer), and by pillar as well on SQLite (in the order
+of the table's key, which spares it a sort).
 """
 
 from collections.abc import Sequence
@@ -23,11 +23,11 @@ DASHBOARD = sa.text(
            SUM(CASE WHEN NOT c.overdue AND c.status = 'ongoing' THEN c.n ELSE 0 END),
            SUM(CASE WHEN NOT c.overdue AND c.status = 'at_risk' THEN c.n ELSE 0 END),
            SUM(CASE WHEN c.overdue THEN c.n ELSE 0 END)
-    FROM span_count AS c
+    FROM span_step AS c
     WHERE c.plan_id IN (
             SELECT p.id FROM delivery_plan AS p JOIN strand AS s ON s.id = p.strand_id
             WHERE s.strategy_id = :strategy_id)
-      AND c.from_q <= :q AND c.until_q > :q
+      AND c.q <= :q
     GROUP BY c.plan_id, c.pillar
     """
 )
@@ -77,19 +77,16 @@ TREND_STATUSES = ("complete", "ongoing", "at_risk")
 
 def trend_statement(n: int, dialect: str) -> sa.TextClause:
     """Per plan and status of a strategy (and pillar, on SQLite): the tasks in that status at the
-    end of each of n quarters (`q0`…, ordinals; `first` and `last` the lowest and highest), one
-    column each."""
-    held = ", ".join(
-        f"SUM(c.n) FILTER (WHERE c.from_q <= :q{i} AND c.until_q > :q{i})" for i in range(n)
-    )
+    end of each of n quarters (`q0`…, ordinals; `last` the highest), one column each."""
+    held = ", ".join(f"SUM(c.n) FILTER (WHERE c.q <= :q{i})" for i in range(n))
     return sa.text(
         f"""
         SELECT c.plan_id, c.status, {held}
-        FROM span_count AS c
+        FROM span_step AS c
         WHERE c.plan_id IN (
                 SELECT p.id FROM delivery_plan AS p JOIN strand AS s ON s.id = p.strand_id
                 WHERE s.strategy_id = :strategy_id)
-          AND NOT c.overdue AND c.from_q <= :last AND c.until_q > :first
+          AND NOT c.overdue AND c.q <= :last
         GROUP BY c.plan_id, {"c.pillar, " if dialect == "sqlite" else ""}c.status
         """
     )
@@ -101,7 +98,7 @@ def trend_counts(
     """Per plan id, for each quarter, the three status counts the trend floor gives."""
     ordinals = [q.ordinal for q in quarters]
     params = {f"q{i}": ordinal for i, ordinal in enumerate(ordinals)}
-    params.update(strategy_id=strategy_id, first=min(ordinals), last=max(ordinals))
+    params.update(strategy_id=strategy_id, last=max(ordinals))
     plans: dict[int, list[dict[str, int]]] = {}
     statement = trend_statement(len(quarters), connection.dialect.name)
     for plan_id, status, *held in connection.execute(statement, params):

@@ -70,14 +70,14 @@ def statements_during(engine: sa.Engine, call: Callable[[], T]) -> tuple[int, T]
 def assert_spans_match_events(engine: sa.Engine) -> None:
     """The spans and their counts that writes keep are what the events give when derived afresh."""
     from app.tasks import spans
-    from app.tasks.models import SpanCount, StatusSpan
+    from app.tasks.models import SpanStep, StatusSpan
 
-    span, counts = StatusSpan.__table__, SpanCount.__table__  # type: ignore[attr-defined]
+    span, step = StatusSpan.__table__, SpanStep.__table__  # type: ignore[attr-defined]
     with engine.connect() as connection:
         kept = connection.execute(sa.select(*(span.c[c] for c in spans.COLUMNS))).all()
         assert sorted(kept) == sorted(connection.execute(spans.spans_of()).all())
         counted = connection.execute(
-            sa.select(*(counts.c[k] for k in spans.KEYS), counts.c.n).where(counts.c.n != 0)
+            sa.select(*(step.c[k] for k in spans.STEP_KEYS), step.c.n).where(step.c.n != 0)
         ).all()
-        grouped = connection.execute(spans.counts_of_spans()).all()
-        assert sorted(counted) == sorted(grouped)
+        derived = spans.steps_of_spans(spans.spans_of().subquery("derived"))
+        assert sorted(counted) == sorted(connection.execute(derived).all())

@@ -32,7 +32,7 @@ from app.periods.schemas import LockCreate, LockInfo, LockRead
 from app.strategies import service as strategies
 from app.strategies.models import DeliveryPlan, Strand, Strategy
 from app.tasks import spans
-from app.tasks.models import Pillar, SpanCount, Status, StatusEvent, StatusSpan, Task
+from app.tasks.models import Pillar, SpanStep, Status, StatusEvent, StatusSpan, Task
 
 MAX_TREND_QUARTERS = 40
 OPEN = (Status.ongoing, Status.at_risk)
@@ -140,7 +140,7 @@ def _live_plan(plan_id: Any, quarter_end: sa.CTE) -> sa.ColumnElement[bool]:
     )
 
 
-def _holds_at(spans: type[StatusSpan] | type[SpanCount], quarter_end: sa.CTE) -> sa.ColumnElement:
+def _holds_at(spans: type[StatusSpan], quarter_end: sa.CTE) -> sa.ColumnElement:
     """The spans' quarter range takes in the quarter: `from_q <= q < until_q`."""
     return sa.and_(
         spans.from_q <= quarter_end.c.ordinal,  # type: ignore[operator]
@@ -148,39 +148,36 @@ def _holds_at(spans: type[StatusSpan] | type[SpanCount], quarter_end: sa.CTE) ->
     )
 
 
-def _held(count: sa.Table, n: int) -> list[sa.ColumnElement]:
-    """For each of n quarters (`ordinal_0`…), the sum of the `count` rows whose range holds it."""
-    held = []
-    for i in range(n):
-        ordinal = sa.bindparam(f"ordinal_{i}", type_=sa.Integer)
-        takes_in = sa.and_(count.c.from_q <= ordinal, count.c.until_q > ordinal)
-        held.append(sa.func.sum(count.c.n).filter(takes_in))
-    return held
+def _held(step: sa.Table, n: int) -> list[sa.ColumnElement]:
+    """For each of n quarters (`ordinal_0`…), the sum of the steps up to it: the count at its
+    end."""
+    return [
+        sa.func.sum(step.c.n).filter(step.c.q <= sa.bindparam(f"ordinal_{i}", type_=sa.Integer))
+        for i in range(n)
+    ]
 
 
 @functools.cache
 def _count_statement(n: int) -> sa.Select:
-    """One read of `span_count` counting the tasks of n quarters by plan, pillar and status as at
+    """One read of `span_step` counting the tasks of n quarters by plan, pillar and status as at
     each quarter's end, and those of them overdue by then (as at its last day: see
     `_not_yet_overdue` for a quarter that has not ended): a column a quarter, a row a key.
 
-    Reads a row per plan, pillar, status and quarter range, not a row per task, so its cost
+    Reads a row per plan, pillar, status and quarter of history, not a row per task, so its cost
     follows the number of plans and quarters rather than the length of the history; and it reads
     each row once however many quarters, in the order of the table's key, which it groups by.
     Every plan of the strategy is counted; the figures leave out those not live at a quarter's end.
     """
-    count = SpanCount.__table__  # type: ignore[attr-defined]
-    key = (count.c.plan_id, count.c.pillar, count.c.status, count.c.overdue)
-    return sa.select(*key, *_held(count, n)).where(_counted_rows(count)).group_by(*key)
+    step = SpanStep.__table__  # type: ignore[attr-defined]
+    key = (step.c.plan_id, step.c.pillar, step.c.status, step.c.overdue)
+    return sa.select(*key, *_held(step, n)).where(_counted_rows(step)).group_by(*key)
 
 
-def _counted_rows(count: sa.Table) -> sa.ColumnElement[bool]:
-    """The strategy's `span_count` rows whose range meets the quarters from `first_ordinal` to
-    `last_ordinal`."""
+def _counted_rows(step: sa.Table) -> sa.ColumnElement[bool]:
+    """The strategy's `span_step` rows up to the last of the quarters (`last_ordinal`)."""
     return sa.and_(
-        count.c.plan_id.in_(_plans_of()),
-        count.c.from_q <= sa.bindparam("last_ordinal", type_=sa.Integer),
-        count.c.until_q > sa.bindparam("first_ordinal", type_=sa.Integer),
+        step.c.plan_id.in_(_plans_of()),
+        step.c.q <= sa.bindparam("last_ordinal", type_=sa.Integer),
     )
 
 
@@ -191,20 +188,20 @@ def _status_statement(n: int, in_key_order: bool) -> sa.Select:
     the trend's eight quarters cost little more than one quarter's dashboard; SQLite, which
     groups without a sort only in the order of the table's key, is given its pillars too
     (`in_key_order`), and the caller sums them."""
-    count = SpanCount.__table__  # type: ignore[attr-defined]
-    key = [count.c.plan_id, count.c.pillar, count.c.status]
+    step = SpanStep.__table__  # type: ignore[attr-defined]
+    key = [step.c.plan_id, step.c.pillar, step.c.status]
     if not in_key_order:
         del key[1]
     return (
-        sa.select(count.c.plan_id, count.c.status, *_held(count, n))
-        .where(_counted_rows(count), sa.not_(count.c.overdue))
+        sa.select(step.c.plan_id, step.c.status, *_held(step, n))
+        .where(_counted_rows(step), sa.not_(step.c.overdue))
         .group_by(*key)
     )
 
 
 @functools.cache
 def _not_yet_overdue(n: int) -> sa.Select:
-    """Of the open tasks `span_count` counts overdue at these quarters' ends, those due on or
+    """Of the open tasks `span_step` counts overdue at these quarters' ends, those due on or
     after the day they are overdue before (today, for a quarter still running): to take away.
 
     Only tasks due between today and the quarter's end are read, by the spans' due-date index.
@@ -300,7 +297,7 @@ def _ordinals(strategy_id: int, quarters: Sequence[Quarter]) -> dict[str, int]:
     """The parameters of `_count_statement` and `_status_statement`."""
     ordinals = [q.ordinal for q in quarters]
     params = {f"ordinal_{i}": ordinal for i, ordinal in enumerate(ordinals)}
-    params.update(strategy_id=strategy_id, first_ordinal=min(ordinals), last_ordinal=max(ordinals))
+    params.update(strategy_id=strategy_id, last_ordinal=max(ordinals))
     return params
 
 
@@ -323,7 +320,7 @@ def counted_tasks(
 ) -> list[CountedTask]:
     """The tasks behind a strand's count of a quarter (of one status, or all its total holds).
 
-    Read from the spans `span_count` sums, on the same conditions as `_count_statement` (the
+    Read from the spans `span_step` sums, on the same conditions as `_count_statement` (the
     span holds at the quarter's end, its plan is the strategy's and was live then), so that a
     count and its list always agree.
     """

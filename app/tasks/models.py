@@ -113,24 +113,27 @@ class StatusSpan(SQLModel, table=True):
     due_date: date | None = None
 
 
-class SpanCount(SQLModel, table=True):
-    """The spans counted by plan, pillar, status and quarter range, kept in step with them; with
-    `overdue`, the open spans counted over the quarters in which their task is overdue.
+class SpanStep(SQLModel, table=True):
+    """The spans counted as steps: by plan, pillar and status, how many more tasks stand in it
+    from quarter `q` on than at the quarter before (the spans that start in `q`, less those that
+    end there); with `overdue`, the open spans counted over the quarters in which their task is
+    overdue. Kept in step with the spans.
 
-    A dashboard or a trend over many quarters then reads a few thousand rows however long the
-    history. A count that falls to 0 keeps its row; it counts nothing.
+    A count at a quarter's end is the sum of the steps up to that quarter, so a dashboard reads
+    a row per plan, pillar, status and quarter of history, and a trend of many quarters reads the
+    same rows once, summing each into every quarter from its own on. A step that falls to 0 keeps
+    its row; it counts nothing.
     """
 
     __audit__ = False  # derived from tasks and events, which are audited
 
-    __tablename__ = "span_count"
+    __tablename__ = "span_step"
 
     plan_id: int = Field(foreign_key="delivery_plan.id", primary_key=True, ondelete="CASCADE")
     pillar: Pillar = Field(primary_key=True, sa_type=sa.Enum(Pillar, native_enum=False, length=16))
     status: Status = Field(primary_key=True, sa_type=sa.Enum(Status, native_enum=False, length=16))
     overdue: bool = Field(default=False, primary_key=True)
-    from_q: int = Field(primary_key=True)
-    until_q: int = Field(primary_key=True)
+    q: int = Field(primary_key=True)
     n: int
 
 

@@ -3,14 +3,15 @@
 A task stands at a quarter's end in the status of its latest event effective by that day (of two
 on one date, the one recorded later), from the quarter it was added in. So each event holds for
 the quarters from the one it (or the task) starts in up to, not including, the one its successor
-starts in. Those ranges are what `status_span` keeps, and `span_count` counts them by plan,
-pillar, status and range. Both are rewritten from the events, in the database, for the tasks a
-transaction changed, as it commits.
+starts in. Those ranges are what `status_span` keeps, and `span_step` counts them as steps: by
+plan, pillar and status, the spans that start in a quarter less those that end there, so that a
+count at a quarter's end is the sum of the steps up to it. Both are rewritten from the events, in
+the database, for the tasks a transaction changed, as it commits.
 
 An open span (ongoing or at risk) of a task with a due date is also counted a second time, with
 `overdue` set, over the part of its range in which the task is overdue at the quarter's end: from
 the first quarter whose last day comes after the due date. A quarter that has ended then reads
-its overdue count, like its status counts, from `span_count` alone.
+its overdue count, like its status counts, from `span_step` alone.
 """
 
 import functools
@@ -24,14 +25,16 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.core.db import copy_rows
 from app.core.quarters import ordinal_of
-from app.tasks.models import Pillar, SpanCount, Status, StatusEvent, StatusSpan, Task
+from app.tasks.models import Pillar, SpanStep, Status, StatusEvent, StatusSpan, Task
 
 OPEN_ENDED = 2**31 - 1
 """`until_q` of a span that no later event ends."""
 
 COLUMNS = ("task_id", "from_q", "until_q", "plan_id", "pillar", "status", "due_date")
 KEYS = ("plan_id", "pillar", "status", "overdue", "from_q", "until_q")
-"""The key of `span_count`, in the order counts are moved (so that writers never deadlock)."""
+"""What spans are counted by: a count of spans over a quarter range, as writes work them out."""
+STEP_KEYS = ("plan_id", "pillar", "status", "overdue", "q")
+"""The key of `span_step`, in the order steps are moved (so that writers never deadlock)."""
 OPEN = (Status.ongoing, Status.at_risk)
 CHUNK = 10_000
 """Tasks rewritten a statement at a time: well under either database's limit on parameters."""
@@ -85,8 +88,9 @@ def overdue_from_day(due: date) -> int:
 
 
 def counted(span: sa.FromClause, n: int) -> tuple[sa.Select, sa.Select]:
-    """What the spans of `span` (rows with `COLUMNS`) add to `span_count`: each span once by
-    status, and an open span once more over the quarters in which it is overdue; `n` a row.
+    """What the spans of `span` (rows with `COLUMNS`) add to the counts (by `KEYS`): each span
+    once by status, and an open span once more over the quarters in which it is overdue; `n` a
+    row.
     Two selects, to be joined in one flat UNION ALL (SQLite takes no nested ones)."""
     c = span.c
     overdue_q = overdue_from(c.due_date)
@@ -313,9 +317,25 @@ def _by_key(rows: Iterable[sa.Row]) -> Counter[tuple]:
     return changes
 
 
+def steps(moves: Counter[tuple]) -> Counter[tuple]:
+    """Counts of spans over quarter ranges (by `KEYS`) as the steps they take (by `STEP_KEYS`):
+    up where each range starts, down where it ends (an open-ended one never does)."""
+    stepped: Counter[tuple] = Counter()
+    for (*key, from_q, until_q), n in moves.items():
+        stepped[*key, from_q] += n
+        if until_q != OPEN_ENDED:
+            stepped[*key, until_q] -= n
+    return stepped
+
+
 def _move_counts(executor: Executor, moves: Counter[tuple]) -> None:
-    """Apply the net changes to the counts, in key order (so that writers never deadlock)."""
-    rows = [{**dict(zip(KEYS, key, strict=True)), "n": n} for key, n in sorted(moves.items()) if n]
+    """Apply the net changes to the counts as steps, in key order (so that writers never
+    deadlock)."""
+    rows = [
+        {**dict(zip(STEP_KEYS, key, strict=True)), "n": n}
+        for key, n in sorted(steps(moves).items())
+        if n
+    ]
     if rows:
         bind = executor.get_bind() if isinstance(executor, OrmSession) else executor
         executor.execute(_add_counts(bind.dialect.name), rows)
@@ -365,28 +385,44 @@ _COUNT_NEW = _count_new()
 
 @functools.cache
 def _add_counts(dialect: str) -> sa.Executable:
-    """Add to a count, making it if need be. The dialects' upserts are never cached by
+    """Add to a step, making it if need be. The dialects' upserts are never cached by
     SQLAlchemy, so this one is kept small (its rows come as parameters)."""
-    count = SpanCount.__table__  # type: ignore[attr-defined]
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(count)
+    step = SpanStep.__table__  # type: ignore[attr-defined]
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(step)
     return insert.on_conflict_do_update(
-        index_elements=list(KEYS), set_={"n": count.c.n + insert.excluded.n}
+        index_elements=list(STEP_KEYS), set_={"n": step.c.n + insert.excluded.n}
     )
 
 
 def rebuild_all(executor: Executor) -> None:
     """Rewrite every span and count: after data written in bulk, or by a migration."""
-    executor.execute(sa.delete(SpanCount))
+    executor.execute(sa.delete(SpanStep))
     executor.execute(sa.delete(StatusSpan))
     executor.execute(sa.insert(StatusSpan).from_select(COLUMNS, spans_of()))
-    executor.execute(sa.insert(SpanCount).from_select([*KEYS, "n"], counts_of_spans()))
+    executor.execute(sa.insert(SpanStep).from_select([*STEP_KEYS, "n"], steps_of_spans()))
 
 
-def counts_of_spans() -> sa.Select:
-    """`span_count` as the spans kept give it, in `KEYS` order and then `n`."""
-    rows = sa.union_all(*counted(StatusSpan.__table__, 1)).subquery("counted")  # type: ignore[attr-defined]
-    keys = [rows.c[k] for k in KEYS]
-    return sa.select(*keys, sa.func.count()).group_by(*keys)
+def steps_of_spans(span: sa.FromClause | None = None) -> sa.Select:
+    """`span_step` as the spans kept (or the rows of `span`, with `COLUMNS`) give it, in
+    `STEP_KEYS` order and then `n`; the steps that come to 0 left out."""
+    if span is None:
+        span = StatusSpan.__table__  # type: ignore[attr-defined]
+    rows = sa.union_all(*counted(span, 1)).subquery("counted")
+    ranges = (
+        sa.select(*(rows.c[k] for k in KEYS), sa.func.count().label("n"))
+        .group_by(*(rows.c[k] for k in KEYS))
+        .subquery("ranges")
+    )
+    key = [ranges.c[k] for k in STEP_KEYS[:-1]]
+    stepped = sa.union_all(
+        sa.select(*key, ranges.c.from_q.label("q"), ranges.c.n),
+        sa.select(*key, ranges.c.until_q.label("q"), (-ranges.c.n).label("n")).where(
+            ranges.c.until_q != OPEN_ENDED
+        ),
+    ).subquery("stepped")
+    keys = [stepped.c[k] for k in STEP_KEYS]
+    total = sa.func.sum(stepped.c.n)
+    return sa.select(*keys, total).group_by(*keys).having(total != 0)
 
 
 def _after_rollback(session: OrmSession) -> None:

@@ -1,5 +1,6 @@
 """The spans the dashboard counts are the events restated in quarters, on either database."""
 
+from collections import Counter
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from app.core.db import write_session
 from app.core.quarters import ordinal_of
 from app.tasks import service as tasks
 from app.tasks import spans
-from app.tasks.models import Pillar, SpanCount, Status, StatusSpan, Task
+from app.tasks.models import Pillar, SpanStep, Status, StatusSpan, Task
 from app.tasks.schemas import TaskCreate
 from tests import factories
 from tests.dbutil import assert_spans_match_events
@@ -57,6 +58,21 @@ def test_a_task_is_overdue_from_the_first_quarter_ending_after_its_due_date(
     assert [spans.overdue_from_day(d) for d in days] == got
 
 
+ranges = st.tuples(st.integers(8000, 8040), st.integers(1, 12) | st.none())
+
+
+@given(st.lists(st.tuples(ranges, st.integers(-3, 3)), max_size=30), st.integers(7995, 8060))
+def test_the_steps_up_to_a_quarter_count_the_ranges_that_hold_it(moves, quarter: int) -> None:
+    counted = Counter()
+    for (from_q, length), n in moves:
+        until_q = spans.OPEN_ENDED if length is None else from_q + length
+        counted[7, "prevent", "ongoing", False, from_q, until_q] += n
+    stepped = spans.steps(counted)
+    held = sum(n for (*_, f, u), n in counted.items() if f <= quarter < u)
+    assert sum(n for (*_, q), n in stepped.items() if q <= quarter) == held
+    assert all(key[:4] == (7, "prevent", "ongoing", False) for key in stepped)
+
+
 def test_rebuild_spans_restores_counts_lost_behind_the_apis_back(
     client: TestClient, admin: dict, engine: Engine, database_url: str, monkeypatch, world
 ) -> None:
@@ -77,7 +93,7 @@ def test_rebuild_spans_restores_counts_lost_behind_the_apis_back(
 
     assert totals() == {"dashboard": 3, "trend": 3}
     with engine.begin() as connection:  # a restore, say, that brought the events but not these
-        connection.execute(sa.delete(SpanCount))
+        connection.execute(sa.delete(SpanStep))
         connection.execute(sa.delete(StatusSpan))
     assert totals() == {"dashboard": 0, "trend": 0}
 
