@@ -91,6 +91,8 @@ PlanTallies = dict[int, dict[Pillar, Tally]]
 _COLUMN = {Status.complete: 0, Status.ongoing: 1, Status.at_risk: 2}
 _OVERDUE = 3
 """Where `count_quarters` adds up each status, and overdue, in `Tally`'s order."""
+_PER_QUARTER = 4
+"""The columns `_count_statement` gives each quarter: `_COLUMN`'s statuses, then overdue."""
 
 
 def _quarter_ends(n: int) -> sa.CTE:
@@ -159,9 +161,10 @@ def _held(step: sa.Table, n: int) -> list[sa.ColumnElement]:
 
 @functools.cache
 def _count_statement(n: int) -> sa.Select:
-    """One read of `span_step` counting the tasks of n quarters by plan, pillar and status as at
-    each quarter's end, and those of them overdue by then (as at its last day: see
-    `_not_yet_overdue` for a quarter that has not ended): a column a quarter, a row a key.
+    """One read of `span_step` counting the tasks of n quarters by plan and pillar as at each
+    quarter's end: complete, ongoing, at risk, and those of them overdue by then (as at its last
+    day: see `_not_yet_overdue` for a quarter that has not ended), four columns a quarter, a row
+    a plan and pillar.
 
     Reads a row per plan, pillar, status and quarter of history, not a row per task, so its cost
     follows the number of plans and quarters rather than the length of the history; and it reads
@@ -169,8 +172,16 @@ def _count_statement(n: int) -> sa.Select:
     Every plan of the strategy is counted; the figures leave out those not live at a quarter's end.
     """
     step = SpanStep.__table__  # type: ignore[attr-defined]
-    key = (step.c.plan_id, step.c.pillar, step.c.status, step.c.overdue)
-    return sa.select(*key, *_held(step, n)).where(_counted_rows(step)).group_by(*key)
+    by_status = [
+        sa.and_(sa.not_(step.c.overdue), step.c.status == status.value) for status in _COLUMN
+    ]
+    columns = []
+    for i in range(n):
+        held = step.c.q <= sa.bindparam(f"ordinal_{i}", type_=sa.Integer)
+        columns += [sa.func.sum(step.c.n).filter(held, which) for which in by_status]
+        columns.append(sa.func.sum(step.c.n).filter(held, step.c.overdue))
+    key = (step.c.plan_id, step.c.pillar)
+    return sa.select(*key, *columns).where(_counted_rows(step)).group_by(*key)
 
 
 def _counted_rows(step: sa.Table) -> sa.ColumnElement[bool]:
@@ -248,12 +259,11 @@ def count_quarters(
             per_quarter = sums[plan_id, pillar] = [[0, 0, 0, 0] for _ in quarters]
         return per_quarter
 
-    rows = run_core(session, _count_statement(len(quarters)), _ordinals(strategy_id, quarters))
-    for plan_id, pillar, status, is_overdue, *held in rows:
-        column = _OVERDUE if is_overdue else _COLUMN[status]
-        for counts, n in zip(counts_of(plan_id, pillar), held, strict=True):
-            if n:
-                counts[column] += n
+    statement = _count_statement(len(quarters))
+    for plan_id, pillar, *held in run_core(session, statement, _ordinals(strategy_id, quarters)):
+        sums[plan_id, pillar] = [
+            [n or 0 for n in held[i : i + _PER_QUARTER]] for i in range(0, len(held), _PER_QUARTER)
+        ]
     running = [i for i, q in enumerate(quarters) if overdue_before(q) < q.last_day]
     if running:
         statement = _not_yet_overdue(len(running))
