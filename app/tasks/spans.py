@@ -90,8 +90,7 @@ def overdue_from_day(due: date) -> int:
 def counted(span: sa.FromClause, n: int) -> tuple[sa.Select, sa.Select]:
     """What the spans of `span` (rows with `COLUMNS`) add to the counts (by `KEYS`): each span
     once by status, and an open span once more over the quarters in which it is overdue; `n` a
-    row.
-    Two selects, to be joined in one flat UNION ALL (SQLite takes no nested ones)."""
+    row. Two selects, to be joined in one flat UNION ALL (SQLite takes no nested ones)."""
     c = span.c
     overdue_q = overdue_from(c.due_date)
     return (
@@ -403,8 +402,8 @@ def rebuild_all(executor: Executor) -> None:
 
 
 def steps_of_spans(span: sa.FromClause | None = None) -> sa.Select:
-    """`span_step` as the spans kept (or the rows of `span`, with `COLUMNS`) give it, in
-    `STEP_KEYS` order and then `n`; the steps that come to 0 left out."""
+    """`span_step` as the spans kept (or the rows of `span`, with `COLUMNS`) give it: columns
+    `STEP_KEYS` and then `n`, the steps that come to 0 left out."""
     if span is None:
         span = StatusSpan.__table__  # type: ignore[attr-defined]
     rows = sa.union_all(*counted(span, 1)).subquery("counted")
