@@ -270,19 +270,50 @@ def _rewrite(
 ) -> Counter[tuple]:
     """`rebuild`'s spans rewritten; returns the net change of each count, by key."""
     params: dict = {"task_ids": list(task_ids)}
-    if since is None:
-        lock_tasks, moves, delete, insert = _REBUILD if len(task_ids) == 1 else _REBUILD_MANY
-    else:
+    if since is not None:
         if len(task_ids) != 1:
             raise ValueError("a rewrite from a date is of one task")
         params["since"] = since
-        lock_tasks, moves, delete, insert = _REBUILD_SINCE
+        return _rewrite_since(executor, params, lock)
+    lock_tasks, moves, delete, insert = _REBUILD if len(task_ids) == 1 else _REBUILD_MANY
     if lock:
         executor.execute(lock_tasks, params)
     changes = _by_key(executor.execute(moves, params))
     executor.execute(delete, params)
     executor.execute(insert, params)
     return changes
+
+
+def _rewrite_since(executor: Executor, params: dict, lock: bool) -> Counter[tuple]:
+    """`_rewrite` of one task from a date (a status change): its spans from then on, new and
+    kept, read in one statement; the new ones are worked out from the events once, counted here
+    (a few rows), and written as read."""
+    lock_tasks, read, delete, insert = _REWRITE_SINCE
+    if lock:
+        executor.execute(lock_tasks, params)
+    new: list[dict] = []
+    changes: Counter[tuple] = Counter()
+    for *values, side in executor.execute(read, params):
+        row = dict(zip(COLUMNS, values, strict=True))
+        if side > 0:
+            new.append(row)
+        _count_row(changes, row, side)
+    executor.execute(delete, params)
+    if new:
+        executor.execute(insert, new)
+    return changes
+
+
+def _count_row(changes: Counter[tuple], row: Mapping, n: int) -> None:
+    """Add `n` times what one span (a row with `COLUMNS`) adds to the counts, as `counted`
+    works it out in the database: once by status, and an open span once more over the quarters
+    in which its task is overdue."""
+    key = row["plan_id"], row["pillar"], row["status"]
+    changes[*key, False, row["from_q"], row["until_q"]] += n
+    if row["status"] in OPEN and row["due_date"] is not None:
+        overdue_q = max(overdue_from_day(row["due_date"]), row["from_q"])
+        if overdue_q < row["until_q"]:
+            changes[*key, True, overdue_q, row["until_q"]] += n
 
 
 def _write_new(executor: Executor, task_ids: Sequence[int]) -> Counter[tuple]:
@@ -301,11 +332,7 @@ def _write_first(session: OrmSession, rows: Sequence[dict]) -> Counter[tuple]:
     copy_rows(session.connection(), StatusSpan.__table__, kept)  # type: ignore[attr-defined]
     changes: Counter[tuple] = Counter()
     for row in kept:
-        key = row["plan_id"], row["pillar"], row["status"]
-        changes[*key, False, row["from_q"], OPEN_ENDED] += 1
-        if row["status"] in OPEN and row["due_date"] is not None:
-            overdue_q = max(overdue_from_day(row["due_date"]), row["from_q"])
-            changes[*key, True, overdue_q, OPEN_ENDED] += 1
+        _count_row(changes, row, 1)
     return changes
 
 
@@ -340,15 +367,11 @@ def _move_counts(executor: Executor, moves: Counter[tuple]) -> None:
         executor.execute(_add_counts(bind.dialect.name), rows)
 
 
-def _rebuild_statements(
-    since: bool, task_ids: sa.BindParameter = TASK_IDS
-) -> tuple[sa.Executable, ...]:
-    """The statements of `rebuild`, built once: they run on every status change."""
+def _rebuild_statements(task_ids: sa.BindParameter = TASK_IDS) -> tuple[sa.Executable, ...]:
+    """The statements of `rebuild` of whole histories, built once."""
     task, span = Task.__table__, StatusSpan.__table__  # type: ignore[attr-defined]
     rewritten = span.c.task_id.in_(task_ids)
-    if since:
-        rewritten = sa.and_(rewritten, span.c.from_q >= ordinal(_cutoff()))
-    new = spans_of(listed=True, since=since, task_ids=task_ids).cte("new")
+    new = spans_of(listed=True, task_ids=task_ids).cte("new")
     old = sa.select(*(span.c[name] for name in COLUMNS)).where(rewritten).cte("old")
     moves = sa.union_all(*counted(new, 1), *counted(old, -1)).subquery("moves")
     keys = [moves.c[k] for k in KEYS]
@@ -360,13 +383,26 @@ def _rebuild_statements(
         .having(sa.func.sum(moves.c.n) != 0)
         .order_by(*keys),
         sa.delete(span).where(rewritten),
-        sa.insert(span).from_select(COLUMNS, spans_of(listed=True, since=since, task_ids=task_ids)),
+        sa.insert(span).from_select(COLUMNS, spans_of(listed=True, task_ids=task_ids)),
     )
 
 
-_REBUILD = _rebuild_statements(since=False)
-_REBUILD_MANY = _rebuild_statements(since=False, task_ids=MANY_TASK_IDS)
-_REBUILD_SINCE = _rebuild_statements(since=True)
+_REBUILD = _rebuild_statements()
+_REBUILD_MANY = _rebuild_statements(task_ids=MANY_TASK_IDS)
+
+
+def _rewrite_since_statements() -> tuple[sa.Executable, ...]:
+    """The statements of `_rewrite_since`, built once: they run on every status change. The
+    task's new spans from the cutoff on (`side` 1) and those kept (`side` -1), in one read."""
+    span = StatusSpan.__table__  # type: ignore[attr-defined]
+    rewritten = sa.and_(span.c.task_id.in_(TASK_IDS), span.c.from_q >= ordinal(_cutoff()))
+    new = spans_of(listed=True, since=True).add_columns(sa.literal(1).label("side"))
+    kept = sa.select(*(span.c[name] for name in COLUMNS), sa.literal(-1)).where(rewritten)
+    lock_tasks = _REBUILD[0]
+    return lock_tasks, sa.union_all(new, kept), sa.delete(span).where(rewritten), sa.insert(span)
+
+
+_REWRITE_SINCE = _rewrite_since_statements()
 _WRITE_NEW = _REBUILD_MANY[3]
 
 
