@@ -2,7 +2,7 @@
 more tasks stand in each from a quarter on than at the quarter before, in place of `span_count`'s
 count of each quarter range. A quarter's count is the sum of the steps up to it: a dashboard reads
 a row per quarter of history rather than per range, and a trend reads the same rows once.
-Filled from `span_count`; the downgrade fills `span_count` again from the spans.
+Each direction fills the table it makes from the spans, as `tracker rebuild-spans` would.
 
 Revision ID: 0028_span_steps
 Revises: 0027_delivery_event_no_fk
@@ -28,7 +28,6 @@ STATUS = sa.Enum(
     "ongoing", "at_risk", "complete", "withdrawn", name="status", native_enum=False, length=16
 )
 KEY = ("plan_id", "pillar", "status", "overdue")
-OPEN_ENDED = 2**31 - 1
 
 
 def _table(name: str, quarters: Sequence[str]) -> None:
@@ -50,22 +49,22 @@ def _table(name: str, quarters: Sequence[str]) -> None:
     )
 
 
+SPAN = sa.table("status_span", *map(sa.column, spans.COLUMNS))
+
+
 def upgrade() -> None:
     _table("span_step", ["q"])
-    key = ", ".join(KEY)
-    op.execute(
-        f"INSERT INTO span_step ({key}, q, n) SELECT {key}, q, SUM(n) FROM ("
-        f" SELECT {key}, from_q AS q, n FROM span_count"
-        f" UNION ALL SELECT {key}, until_q AS q, -n FROM span_count WHERE until_q <> {OPEN_ENDED}"
-        f") AS stepped GROUP BY {key}, q HAVING SUM(n) <> 0"
+    op.get_bind().execute(
+        sa.insert(sa.table("span_step", *map(sa.column, (*spans.STEP_KEYS, "n")))).from_select(
+            [*spans.STEP_KEYS, "n"], spans.steps_of_spans(SPAN)
+        )
     )
     op.drop_table("span_count")
 
 
 def downgrade() -> None:
     _table("span_count", ["from_q", "until_q"])
-    span = sa.table("status_span", *map(sa.column, spans.COLUMNS))
-    rows = sa.union_all(*spans.counted(span, 1)).subquery("counted")
+    rows = sa.union_all(*spans.counted(SPAN, 1)).subquery("counted")
     keys = [rows.c[k] for k in spans.KEYS]
     op.get_bind().execute(
         sa.insert(sa.table("span_count", *map(sa.column, (*spans.KEYS, "n")))).from_select(
